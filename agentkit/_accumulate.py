@@ -1,0 +1,294 @@
+"""Chunk dicts in, events and one assistant message out.
+
+`StreamAccumulator` applies the accumulation rules every provider dialect
+needs: choice 0 only; ``content`` as a string or as a list of typed parts;
+reasoning from ``reasoning_content``, ``reasoning`` or ``thinking`` parts;
+tool calls keyed by ``index`` (by ``id`` when ``index`` is missing), with
+``id`` and ``name`` taken once and never concatenated; arguments as string
+fragments or as a whole JSON object; usage from any chunk, the last one wins.
+
+A tool call is *ready* (sealed) only on a structural signal: another call has
+begun and this call's arguments parse as a complete JSON object, or the turn
+finished normally. A call still open when the stream ends abnormally
+(``length``, ``content_filter``, an error, a cut connection) is never ready.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from ._events import (
+    Event,
+    ReasoningDelta,
+    RefusalDelta,
+    TextDelta,
+    ToolCallArgumentsDelta,
+    ToolCallReady,
+    ToolCallStarted,
+)
+from ._messages import AssistantMessage, ToolCall, Usage
+
+__all__ = ["ABNORMAL_FINISH_REASONS", "StreamAccumulator"]
+
+ABNORMAL_FINISH_REASONS = frozenset({"length", "max_tokens", "content_filter", "error"})
+"""Finish reasons after which an unfinished tool call must not be trusted."""
+
+
+class _PendingCall:
+    """A tool call being streamed. Arguments are kept as fragments and joined
+    once, so a long call costs O(n), and argument events can share the list."""
+
+    __slots__ = ("fragments", "id", "index", "name", "ready")
+
+    def __init__(self, index: int, call_id: str, name: str) -> None:
+        self.index = index
+        self.id = call_id
+        self.name = name
+        self.fragments: list[str] = []
+        self.ready: ToolCall | None = None
+
+    def snapshot(self) -> ToolCall:
+        return ToolCall(self.id, self.name, "".join(self.fragments), self.index)
+
+    def seal(self) -> ToolCall:
+        if not self.id:
+            self.id = f"call_{uuid.uuid4().hex[:24]}"
+        self.ready = self.snapshot()
+        return self.ready
+
+
+class StreamAccumulator:
+    """Accumulates the chunks of one streamed turn.
+
+    Feed each parsed chunk to `add`, which returns the events it produced;
+    read `message` at any time (it is complete once the stream has ended).
+
+    Example:
+        >>> acc = StreamAccumulator()
+        >>> acc.add({"choices": [{"index": 0, "delta": {"content": "Hi"}}]})
+        [TextDelta(text='Hi')]
+        >>> acc.add({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        []
+        >>> acc.message.content, acc.message.finish_reason
+        ('Hi', 'stop')
+    """
+
+    def __init__(self) -> None:
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self._refusal: list[str] = []
+        self._calls: list[_PendingCall] = []
+        self._calls_by_index: dict[int, _PendingCall] = {}
+        self._usage: dict[str, Any] | None = None
+        self.finish_reason: str | None = None
+        """The finish reason, once a chunk carried one."""
+        self.chunk_count = 0
+        """How many chunks were added."""
+
+    # ------------------------------------------------------------------ input
+
+    def add(self, chunk: dict[str, Any]) -> list[Event]:
+        """Apply one chunk; return the events it produced, in order."""
+        self.chunk_count += 1
+        events: list[Event] = []
+        usage = chunk.get("usage") or _groq_usage(chunk)
+        if usage and isinstance(usage, dict):
+            self._usage = usage
+        choices = chunk.get("choices")
+        if not choices:
+            return events
+        choice = choices[0]
+        if choice.get("index", 0) != 0:
+            choice = next((c for c in choices if c.get("index", 0) == 0), None)
+            if choice is None:
+                return events
+        delta = choice.get("delta")
+        if delta:
+            content = delta.get("content")
+            if content:
+                if content.__class__ is str:
+                    self._content.append(content)
+                    events.append(TextDelta(content))
+                else:
+                    self._add_content_parts(content, events)
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if reasoning and isinstance(reasoning, str):
+                self._reasoning.append(reasoning)
+                events.append(ReasoningDelta(reasoning))
+            tool_calls = delta.get("tool_calls")
+            if tool_calls:
+                for tool_call_delta in tool_calls:
+                    self._add_tool_call_delta(tool_call_delta, events)
+            refusal = delta.get("refusal")
+            if refusal and isinstance(refusal, str):
+                self._refusal.append(refusal)
+                events.append(RefusalDelta(refusal))
+        finish_reason = choice.get("finish_reason")
+        if finish_reason:
+            self._finish(finish_reason, events)
+        return events
+
+    def _add_content_parts(self, parts: Any, events: list[Event]) -> None:
+        """``content`` sent as typed parts: ``text`` parts are answer text,
+        ``thinking`` parts (a string or nested text parts) are reasoning."""
+        if not isinstance(parts, list):
+            return
+        for part in parts:
+            text, is_reasoning = _classify_part(part)
+            if not text:
+                continue
+            if is_reasoning:
+                self._reasoning.append(text)
+                events.append(ReasoningDelta(text))
+            else:
+                self._content.append(text)
+                events.append(TextDelta(text))
+
+    def _add_tool_call_delta(self, delta: dict[str, Any], events: list[Event]) -> None:
+        function = delta.get("function") or {}
+        call_id = delta.get("id") or ""
+        call = self._find_call(delta.get("index"), call_id)
+        if call is None:
+            self._seal_complete_calls(events)
+            call = self._begin_call(delta.get("index"), call_id, function.get("name") or "")
+            events.append(ToolCallStarted(call.index, call.id, call.name))
+        else:
+            if not call.id and call_id:
+                call.id = call_id
+            if not call.name and function.get("name"):
+                call.name = function["name"]
+        arguments = function.get("arguments")
+        if arguments is None or arguments == "":
+            return
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        if call.ready is not None:
+            # A sealed call holds a complete JSON object; anything appended
+            # would only make it invalid, so the sealed version stands.
+            return
+        fragments = call.fragments
+        fragments.append(arguments)
+        events.append(
+            ToolCallArgumentsDelta(call.index, call.id, arguments, fragments, len(fragments))
+        )
+
+    def _find_call(self, index: Any, call_id: str) -> _PendingCall | None:
+        if isinstance(index, int):
+            return self._calls_by_index.get(index)
+        if call_id:
+            return next((call for call in self._calls if call.id == call_id), None)
+        return self._calls[-1] if self._calls else None
+
+    def _begin_call(self, index: Any, call_id: str, name: str) -> _PendingCall:
+        if not isinstance(index, int):
+            index = max(self._calls_by_index, default=-1) + 1
+        call = _PendingCall(index, call_id, name)
+        self._calls.append(call)
+        self._calls_by_index[index] = call
+        return call
+
+    def _seal_complete_calls(self, events: list[Event]) -> None:
+        """Another call is beginning: earlier calls whose arguments form a
+        complete JSON object are done."""
+        for call in self._calls:
+            if call.ready is None and _is_complete_object("".join(call.fragments)):
+                self._seal(call, events)
+
+    def _seal(self, call: _PendingCall, events: list[Event]) -> None:
+        ready = call.seal()
+        events.append(ToolCallReady(ready.index, ready.id, ready.name, ready.arguments))
+
+    def _finish(self, finish_reason: str, events: list[Event]) -> None:
+        self.finish_reason = finish_reason
+        if finish_reason not in ABNORMAL_FINISH_REASONS:
+            self._seal_pending(events)
+
+    def _seal_pending(self, events: list[Event]) -> None:
+        for call in sorted(self._calls, key=_by_index):
+            if call.ready is None:
+                self._seal(call, events)
+
+    def close(self) -> list[Event]:
+        """The stream ended cleanly (``[DONE]``): every pending call is ready,
+        unless the finish reason was abnormal. Returns the events produced."""
+        events: list[Event] = []
+        if self.finish_reason not in ABNORMAL_FINISH_REASONS:
+            self._seal_pending(events)
+        return events
+
+    # ----------------------------------------------------------------- output
+
+    @property
+    def finished_normally(self) -> bool:
+        """True once a finish reason arrived that is not an abnormal one."""
+        return bool(self.finish_reason) and self.finish_reason not in ABNORMAL_FINISH_REASONS
+
+    @property
+    def message(self) -> AssistantMessage:
+        """The message so far. Only ready (sealed) tool calls are included;
+        see `pending_tool_calls` for the others."""
+        ready = [call.ready for call in sorted(self._calls, key=_by_index) if call.ready]
+        return AssistantMessage(
+            content="".join(self._content),
+            reasoning="".join(self._reasoning),
+            refusal="".join(self._refusal) or None,
+            tool_calls=tuple(ready),
+            finish_reason=self.finish_reason,
+            usage=Usage.from_dict(self._usage) if self._usage else None,
+        )
+
+    @property
+    def pending_tool_calls(self) -> tuple[ToolCall, ...]:
+        """Tool calls that have begun but are not ready (their arguments may
+        be cut off). Never execute these."""
+        pending = sorted((c for c in self._calls if c.ready is None), key=_by_index)
+        return tuple(call.snapshot() for call in pending)
+
+    @property
+    def text(self) -> str:
+        """The answer text so far."""
+        return "".join(self._content)
+
+
+def _by_index(call: _PendingCall) -> int:
+    return call.index
+
+
+def _groq_usage(chunk: dict[str, Any]) -> Any:
+    extra = chunk.get("x_groq")
+    return extra.get("usage") if isinstance(extra, dict) else None
+
+
+def _classify_part(part: Any) -> tuple[str, bool]:
+    """(text, is_reasoning) of one content part; ("", False) for other kinds."""
+    if isinstance(part, str):
+        return part, False
+    if isinstance(part, dict):
+        kind = part.get("type")
+        if kind == "text":
+            return _text_of(part), False
+        if kind == "thinking":
+            return _text_of(part.get("thinking")), True
+    return "", False
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(_text_of(item) for item in value)
+    if isinstance(value, dict) and value.get("type") in (None, "text"):
+        text = value.get("text")
+        return text if isinstance(text, str) else ""
+    return ""
+
+
+def _is_complete_object(arguments: str) -> bool:
+    if not arguments.strip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(arguments), dict)
+    except ValueError:
+        return False

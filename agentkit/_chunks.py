@@ -1,0 +1,63 @@
+"""SSE event payloads to chunk dicts, with typed errors for bad payloads."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._errors import MalformedChunkError, ProviderStreamError, excerpt
+from ._sse import ServerSentEvent
+
+__all__ = ["DONE", "chunk_from_event"]
+
+DONE = object()
+"""Returned by `chunk_from_event` for ``data: [DONE]``."""
+
+_json_loads = json.loads
+
+
+def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
+    """The chunk dict an SSE event carries, `DONE` at the end of the stream,
+    or None for events that carry nothing (keep-alives, unknown event types).
+
+    Raises:
+        MalformedChunkError: The payload is not a JSON object.
+        ProviderStreamError: The payload (or an ``event: error``) carries an
+            ``error`` object.
+    """
+    data = event.data
+    if data[:1] == "[" and data.strip() == "[DONE]":
+        return DONE
+    if event.event != "message" and event.event != "error":
+        return None
+    if not data.strip():
+        return None
+    try:
+        chunk = _json_loads(data)
+    except ValueError as error:
+        raise MalformedChunkError(
+            f"The stream sent a payload that is not JSON ({error}): {excerpt(data)!r}",
+            payload=excerpt(data),
+        ) from None
+    if chunk.__class__ is not dict:
+        raise MalformedChunkError(
+            f"The stream sent a JSON payload that is not an object: {excerpt(data)!r}",
+            payload=excerpt(data),
+        )
+    if chunk.get("error") or event.event == "error":
+        raise _provider_error(chunk, data)
+    return chunk
+
+
+def _provider_error(chunk: dict[str, Any], data: str) -> ProviderStreamError:
+    error = chunk.get("error", chunk)
+    if isinstance(error, dict):
+        detail = error.get("message") or error.get("type") or error.get("code") or "unknown error"
+    else:
+        detail = str(error)
+    return ProviderStreamError(
+        f"The provider reported an error mid-stream: {excerpt(str(detail))}. "
+        f"Payload: {excerpt(data)!r}",
+        error=error,
+        payload=excerpt(data),
+    )

@@ -1,0 +1,347 @@
+"""Every exception agentkit raises, in one hierarchy rooted at `AgentkitError`.
+
+Each error carries the data a caller needs to recover: the HTTP status and
+body, the parsed ``Retry-After``, the partial message of a broken stream, the
+partial result of a run that hit a limit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._messages import AssistantMessage, ToolCall
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AgentkitError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CallbackError",
+    "ContentFilterError",
+    "IncompleteStreamError",
+    "MalformedChunkError",
+    "MaxTurnsExceeded",
+    "ModelError",
+    "NotFoundError",
+    "OutputLengthError",
+    "PermissionDeniedError",
+    "ProviderStreamError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "RunError",
+    "ServerError",
+    "StreamError",
+    "StreamTimeoutError",
+    "ToolArgumentsError",
+    "ToolDefinitionError",
+    "ToolError",
+    "ToolExecutionError",
+    "ToolFailureLimitExceeded",
+    "ToolTimeoutError",
+    "UnknownToolError",
+    "UnprocessableEntityError",
+    "UsageError",
+]
+
+_EXCERPT_LIMIT = 200
+
+
+def excerpt(text: str, limit: int = _EXCERPT_LIMIT) -> str:
+    """Shorten ``text`` for an error message, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+class AgentkitError(Exception):
+    """Base class of every error agentkit raises."""
+
+
+class UsageError(AgentkitError):
+    """The library was used in a way it does not support (for example
+    ``run_sync`` inside a running event loop)."""
+
+
+# ---------------------------------------------------------------- model errors
+
+
+class ModelError(AgentkitError):
+    """Talking to the model endpoint failed."""
+
+
+class APIConnectionError(ModelError):
+    """The endpoint could not be reached, or the connection dropped before a
+    response arrived. Retried automatically up to ``max_retries`` times."""
+
+
+class APITimeoutError(ModelError):
+    """A configured timeout expired.
+
+    Attributes:
+        phase: Which timeout expired: ``"connect"``, ``"first_chunk"``,
+            ``"chunk_gap"`` or ``"total"``.
+        seconds: The configured limit that was exceeded.
+    """
+
+    def __init__(self, message: str, *, phase: str, seconds: float) -> None:
+        super().__init__(message)
+        self.phase = phase
+        self.seconds = seconds
+
+
+class APIStatusError(ModelError):
+    """The endpoint answered with a non-2xx status.
+
+    Attributes:
+        status_code: The HTTP status.
+        body: The response body as text (possibly truncated to 64 KiB).
+        headers: The response headers.
+    """
+
+    def __init__(
+        self, message: str, *, status_code: int, body: str, headers: dict[str, str]
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.headers = headers
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was rejected (bad parameters, context too long...)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or invalid. Never retried."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but not allowed to use this model or endpoint."""
+
+
+class NotFoundError(APIStatusError):
+    """404: wrong ``base_url`` or unknown model."""
+
+
+class RequestTooLargeError(APIStatusError):
+    """413: the request body is too large for the endpoint."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but its content was rejected."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests.
+
+    Attributes:
+        retry_after: Seconds the server asked us to wait (from ``Retry-After``
+            or ``retry-after-ms``), or None when it did not say.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: str,
+        headers: dict[str, str],
+        retry_after: float | None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body, headers=headers)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """5xx: the endpoint failed. Retried automatically."""
+
+
+class StreamError(ModelError):
+    """The response stream itself was wrong or broken."""
+
+
+class MalformedChunkError(StreamError):
+    """A ``data:`` payload was not a JSON object.
+
+    Attributes:
+        payload: The offending payload, truncated.
+    """
+
+    def __init__(self, message: str, *, payload: str) -> None:
+        super().__init__(message)
+        self.payload = payload
+
+
+class ProviderStreamError(StreamError):
+    """The provider sent an error object in the middle of the stream.
+
+    Attributes:
+        error: The ``error`` object as sent (a dict, or a string).
+        payload: The whole payload, truncated.
+    """
+
+    def __init__(self, message: str, *, error: Any, payload: str) -> None:
+        super().__init__(message)
+        self.error = error
+        self.payload = payload
+
+
+class IncompleteStreamError(StreamError):
+    """The stream ended without ``[DONE]`` and without a ``finish_reason``.
+
+    Nothing received is lost: ``message`` holds the text, reasoning and every
+    tool call that was complete (sealed) before the break; ``dropped_tool_calls``
+    holds the calls whose arguments were cut off, which must never be executed.
+
+    Attributes:
+        message: The partial assistant message.
+        dropped_tool_calls: Tool calls that were still streaming when it broke.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: AssistantMessage,
+        dropped_tool_calls: tuple[ToolCall, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = partial
+        self.dropped_tool_calls = dropped_tool_calls
+
+
+class StreamTimeoutError(IncompleteStreamError, APITimeoutError):
+    """A timeout expired after the stream had started (the stream stalled, or
+    the whole turn took too long). Both an `IncompleteStreamError` (with the
+    partial message) and an `APITimeoutError` (with the phase)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        phase: str,
+        seconds: float,
+        partial: AssistantMessage,
+        dropped_tool_calls: tuple[ToolCall, ...] = (),
+    ) -> None:
+        IncompleteStreamError.__init__(
+            self, message, partial=partial, dropped_tool_calls=dropped_tool_calls
+        )
+        self.phase = phase
+        self.seconds = seconds
+
+
+# ----------------------------------------------------------------- tool errors
+
+
+class ToolError(AgentkitError):
+    """Base class of errors about tools."""
+
+
+class ToolDefinitionError(ToolError):
+    """A tool could not be defined: bad name, duplicate name, or a parameter
+    type that has no JSON schema."""
+
+
+class ToolArgumentsError(ToolError):
+    """The model's arguments for a tool call were invalid (not JSON, or not
+    matching the schema). The message is written for the model to read and
+    fix; the tool function was not called.
+
+    Attributes:
+        tool_name: The tool the model tried to call.
+        errors: One entry per problem: ``{"path": "$.city", "message": ...}``.
+    """
+
+    def __init__(self, message: str, *, tool_name: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+        self.errors = errors
+
+
+class UnknownToolError(ToolError):
+    """The model called a tool that is not registered.
+
+    Attributes:
+        tool_name: The name the model used.
+        available: The names that are registered.
+    """
+
+    def __init__(self, message: str, *, tool_name: str, available: list[str]) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+        self.available = available
+
+
+class ToolExecutionError(ToolError):
+    """The tool function raised, or returned a value that cannot be sent to
+    the model. ``__cause__`` is the original exception.
+
+    Attributes:
+        tool_name: The tool that failed.
+    """
+
+    def __init__(self, message: str, *, tool_name: str) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+
+
+class ToolTimeoutError(ToolExecutionError):
+    """The tool ran longer than its ``timeout``.
+
+    Attributes:
+        seconds: The configured timeout.
+    """
+
+    def __init__(self, message: str, *, tool_name: str, seconds: float) -> None:
+        super().__init__(message, tool_name=tool_name)
+        self.seconds = seconds
+
+
+# ------------------------------------------------------------------ run errors
+
+
+class RunError(AgentkitError):
+    """A run stopped before the model finished.
+
+    Attributes:
+        result: The partial `RunResult` (messages, usage and tool calls so far),
+            or None when the run failed before its first turn.
+    """
+
+    def __init__(self, message: str, *, result: Any = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class MaxTurnsExceeded(RunError):
+    """The run used ``max_turns`` model turns without finishing."""
+
+
+class ToolFailureLimitExceeded(RunError):
+    """The model's tool calls failed too many times in a row."""
+
+
+class OutputLengthError(RunError):
+    """The model stopped at its output limit (``finish_reason: length``) and
+    the agent was configured to raise instead of returning the result."""
+
+
+class ContentFilterError(RunError):
+    """The provider's content filter stopped the answer and the agent was
+    configured to raise instead of returning the result."""
+
+
+class CallbackError(RunError):
+    """A user callback (``on_event``) raised; ``__cause__`` is its exception.
+
+    Attributes:
+        callback: The name of the callback that raised.
+    """
+
+    def __init__(self, message: str, *, callback: str, result: Any = None) -> None:
+        super().__init__(message, result=result)
+        self.callback = callback

@@ -1,0 +1,230 @@
+"""Every event a run emits, in one place.
+
+Events are small immutable objects. Each has a ``type`` string (what UIs and
+adapters key on) and a class (for ``match`` and ``isinstance`` in Python).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ._partial_json import parse_partial_json
+
+if TYPE_CHECKING:
+    from ._messages import Usage
+
+__all__ = [
+    "CustomEvent",
+    "Event",
+    "ReasoningDelta",
+    "RefusalDelta",
+    "Retry",
+    "RunFailed",
+    "RunFinished",
+    "RunStarted",
+    "TextDelta",
+    "ToolCallArgumentsDelta",
+    "ToolCallReady",
+    "ToolCallStarted",
+    "ToolResult",
+    "TurnFinished",
+    "TurnStarted",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class _EventBase:
+    type: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a JSON-ready dict with its ``type`` first."""
+        data: dict[str, Any] = {"type": self.type}
+        for item in fields(self):
+            if item.repr:
+                data[item.name] = _jsonable(getattr(self, item.name))
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted(_EventBase):
+    """A run began."""
+
+    type: ClassVar[str] = "run.started"
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStarted(_EventBase):
+    """A model turn began (``turn`` is 1-based)."""
+
+    type: ClassVar[str] = "turn.started"
+    turn: int
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta(_EventBase):
+    """A piece of the answer text."""
+
+    type: ClassVar[str] = "text.delta"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta(_EventBase):
+    """A piece of the model's reasoning (``reasoning_content``, ``reasoning``
+    or ``thinking`` parts, depending on the provider)."""
+
+    type: ClassVar[str] = "reasoning.delta"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalDelta(_EventBase):
+    """A piece of a refusal message."""
+
+    type: ClassVar[str] = "refusal.delta"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallStarted(_EventBase):
+    """The model began a tool call: its id and function name are known."""
+
+    type: ClassVar[str] = "tool_call.started"
+    index: int
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallArgumentsDelta(_EventBase):
+    """A fragment of a tool call's JSON arguments.
+
+    ``arguments_so_far`` and ``partial_arguments`` are computed only when read,
+    so streaming pays nothing for them unless a UI asks.
+    """
+
+    type: ClassVar[str] = "tool_call.arguments.delta"
+    index: int
+    id: str
+    delta: str
+    _fragments: list[str] = field(default_factory=list, repr=False, compare=False)
+    _count: int = field(default=0, repr=False, compare=False)
+
+    @property
+    def arguments_so_far(self) -> str:
+        """The arguments string received up to and including this fragment."""
+        return "".join(self._fragments[: self._count])
+
+    @property
+    def partial_arguments(self) -> Any:
+        """Best-effort parse of `arguments_so_far` (open strings, arrays and
+        objects closed; an unfinished key dropped); None when nothing parses.
+        For display only: a call is complete only on `ToolCallReady`."""
+        return parse_partial_json(self.arguments_so_far)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallReady(_EventBase):
+    """A tool call is complete (sealed) and safe to execute.
+
+    Emitted only on a structural signal: a later call began and these
+    arguments form a complete JSON object, or the turn finished normally.
+    """
+
+    type: ClassVar[str] = "tool_call.ready"
+    index: int
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult(_EventBase):
+    """A tool call finished; ``output`` is what the model will read."""
+
+    type: ClassVar[str] = "tool.result"
+    id: str
+    name: str
+    output: str
+    is_error: bool
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFinished(_EventBase):
+    """A model turn ended."""
+
+    type: ClassVar[str] = "turn.finished"
+    turn: int
+    finish_reason: str | None
+    usage: Usage | None
+
+
+@dataclass(frozen=True, slots=True)
+class Retry(_EventBase):
+    """A request or turn is being retried after ``delay`` seconds.
+
+    When ``discard_partial`` is true, text already shown for this turn will be
+    streamed again: a UI should drop it.
+    """
+
+    type: ClassVar[str] = "retry"
+    attempt: int
+    reason: str
+    delay: float
+    discard_partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished(_EventBase):
+    """The run ended normally; ``result`` is its `RunResult`."""
+
+    type: ClassVar[str] = "run.finished"
+    result: Any
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailed(_EventBase):
+    """The run ended with an error (the same error ``run`` raises)."""
+
+    type: ClassVar[str] = "run.failed"
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True)
+class CustomEvent(_EventBase):
+    """An event a tool emitted through its `RunContext`."""
+
+    type: ClassVar[str] = "custom"
+    name: str
+    data: Any = None
+
+
+Event = (
+    RunStarted
+    | TurnStarted
+    | TextDelta
+    | ReasoningDelta
+    | RefusalDelta
+    | ToolCallStarted
+    | ToolCallArgumentsDelta
+    | ToolCallReady
+    | ToolResult
+    | TurnFinished
+    | Retry
+    | RunFinished
+    | RunFailed
+    | CustomEvent
+)
+"""Any event agentkit emits."""
+
+
+def _jsonable(value: Any) -> Any:
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if isinstance(value, BaseException):
+        return {"error": type(value).__name__, "message": str(value)}
+    return value

@@ -1,0 +1,139 @@
+"""Message data types: the assistant message a turn produces, its tool calls
+and its token usage. Conversations themselves stay plain OpenAI-format dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["AssistantMessage", "ToolCall", "Usage"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One function call the model asked for.
+
+    Attributes:
+        id: The provider's call id (tool results refer to it).
+        name: The function name.
+        arguments: The complete arguments as the JSON string the model wrote.
+        index: The call's position in the turn (the wire ``index``).
+    """
+
+    id: str
+    name: str
+    arguments: str
+    index: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The call in OpenAI message format."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts of one turn, or summed over a run.
+
+    Attributes:
+        prompt_tokens: Tokens in the request.
+        completion_tokens: Tokens generated.
+        total_tokens: Their sum, as the provider reported it.
+        details: The usage object exactly as the provider sent it (with
+            ``prompt_tokens_details``, timings and other extras), or the
+            field-wise sum of those objects for a run.
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, usage: Mapping[str, Any]) -> Usage:
+        """Build from a provider's ``usage`` object (missing counts are 0)."""
+        prompt = _as_int(usage.get("prompt_tokens"))
+        completion = _as_int(usage.get("completion_tokens"))
+        total = _as_int(usage.get("total_tokens")) or prompt + completion
+        return cls(prompt, completion, total, dict(usage))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The usage object as the provider sent it (counts always present)."""
+        return {
+            **self.details,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+    def __add__(self, other: Usage) -> Usage:
+        if not isinstance(other, Usage):
+            return NotImplemented
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.total_tokens + other.total_tokens,
+            _sum_numbers(self.details, other.details),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AssistantMessage:
+    """The assistant message accumulated from one streamed turn.
+
+    Attributes:
+        content: The answer text ("" when there was none).
+        reasoning: Reasoning text from ``reasoning_content``/``reasoning``
+            deltas or ``thinking`` parts ("" when there was none).
+        refusal: The refusal text, or None.
+        tool_calls: The complete tool calls, in index order.
+        finish_reason: Why the model stopped, or None if the stream broke.
+        usage: Token usage of the turn (the last one the provider sent), or None.
+    """
+
+    content: str = ""
+    reasoning: str = ""
+    refusal: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    finish_reason: str | None = None
+    usage: Usage | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message in OpenAI format, ready to append to the conversation.
+
+        Reasoning is not included: providers do not accept it back, and some
+        reject it.
+        """
+        message: dict[str, Any] = {"role": "assistant", "content": self.content or None}
+        if self.tool_calls:
+            message["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        if self.refusal:
+            message["refusal"] = self.refusal
+        return message
+
+
+def _as_int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _sum_numbers(left: Mapping[str, Any], right: Mapping[str, Any]) -> dict[str, Any]:
+    """Field-wise sum of two usage objects; nested objects are summed too,
+    non-numeric fields keep the latest value."""
+    merged: dict[str, Any] = dict(left)
+    for key, value in right.items():
+        previous = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(previous, Mapping):
+            merged[key] = _sum_numbers(previous, value)
+        elif _is_number(value) and _is_number(previous):
+            merged[key] = previous + value
+        else:
+            merged[key] = value
+    return merged
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

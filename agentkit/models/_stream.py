@@ -1,0 +1,354 @@
+"""One streamed model turn: the request, retries before the first chunk, then
+bytes → SSE events → chunks → accumulator events, under the turn's timeouts.
+
+Timeouts cost nothing per chunk: silence on the connection is cut by httpx's
+own read timeout (``chunk_gap``), a stream that only sends keep-alives is
+caught by a clock check per network read, and the wait for the first chunk is
+bounded by one cancel scope per attempt.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import httpx
+
+from .._accumulate import StreamAccumulator
+from .._chunks import DONE, chunk_from_event
+from .._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    IncompleteStreamError,
+    ModelError,
+    RateLimitError,
+    StreamTimeoutError,
+)
+from .._events import Event, Retry
+from .._logging import get_logger
+from .._messages import AssistantMessage
+from .._sse import ServerSentEvent, SSEDecoder
+from ._policy import RETRYABLE_STATUS_CODES
+from ._status import BODY_LIMIT, status_error
+
+if TYPE_CHECKING:
+    from .openai import OpenAIChatModel
+
+__all__ = ["StreamedTurn"]
+
+_DRAIN_SECONDS = 1.0
+
+
+class _RetryableError(Exception):
+    """Internal: a failure before any event was delivered, safe to retry."""
+
+    def __init__(self, error: ModelError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+class StreamedTurn:
+    """One streamed model turn, returned by `OpenAIChatModel.stream`.
+
+    Use it as an async context manager and iterate it for events; afterwards
+    `message` holds the accumulated assistant message:
+
+        async with model.stream(messages) as turn:
+            async for event in turn:
+                ...
+        print(turn.message.content)
+
+    Iteration sends the request, retries what is safe to retry before the
+    first chunk (announcing each retry with a `Retry` event), then yields
+    text, reasoning and tool-call events as chunks arrive. Leaving the
+    ``async with`` block closes the response, even mid-stream.
+
+    Raises (while iterating):
+        APIStatusError: A non-2xx answer (after retries, for retryable ones).
+        APIConnectionError: The endpoint could not be reached (after retries).
+        APITimeoutError: Connect, first-chunk or total timeout before the
+            stream started (after retries).
+        IncompleteStreamError: The stream broke after it started; the
+            partial message is on the error.
+        StreamTimeoutError: The stream stalled, or the turn took too long.
+        MalformedChunkError, ProviderStreamError: A bad or error payload.
+    """
+
+    def __init__(self, model: OpenAIChatModel, body: dict[str, Any]) -> None:
+        self._model = model
+        self._body = body
+        self._accumulator = StreamAccumulator()
+        self._events: AsyncIterator[Event] | None = None
+        self._response: httpx.Response | None = None
+        self._closed = False
+        self._done = False
+
+    async def __aenter__(self) -> StreamedTurn:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        if self._events is None:
+            self._events = self._stream()
+        return self._events
+
+    @property
+    def message(self) -> AssistantMessage:
+        """The assistant message so far (complete once iteration has ended)."""
+        return self._accumulator.message
+
+    @property
+    def accumulator(self) -> StreamAccumulator:
+        """The accumulator behind this turn (pending tool calls, chunk count)."""
+        return self._accumulator
+
+    async def collect(self) -> AssistantMessage:
+        """Consume the remaining events and return the complete message."""
+        async for _ in self:
+            pass
+        return self.message
+
+    async def aclose(self) -> None:
+        """Stop the turn and release its connection. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        with anyio.CancelScope(shield=True):
+            if self._events is not None:
+                await self._events.aclose()  # type: ignore[attr-defined]
+            await self._close_response()
+
+    async def _close_response(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            await response.aclose()
+
+    # ------------------------------------------------------------ the stream
+
+    async def _stream(self) -> AsyncIterator[Event]:
+        model = self._model
+        deadline = _deadline(model.timeouts.total)
+        retry = 0
+        while True:
+            try:
+                byte_stream, decoder, first_events = await self._open(deadline)
+                break
+            except _RetryableError as failure:
+                retry += 1
+                delay = model.retry_policy.delay(retry, failure.retry_after)
+                if delay is None or time.monotonic() + delay >= deadline:
+                    raise failure.error from failure.__cause__
+                get_logger("agentkit.model").info(
+                    "model.retry", retry=retry, delay=round(delay, 3), reason=str(failure)
+                )
+                yield Retry(retry, str(failure.error), delay)
+                await anyio.sleep(delay)
+        try:
+            for event in first_events:
+                yield event
+            if not self._done:
+                async for event in self._read(byte_stream, decoder, deadline):
+                    yield event
+            await _drain(byte_stream)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._close_response()
+
+    async def _open(self, deadline: float) -> tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]:
+        """Send the request and read up to the first chunk. Every failure in
+        here happens before any event was delivered, so it may be retried."""
+        timeouts = self._model.timeouts
+        first_chunk_deadline = min(_deadline(timeouts.first_chunk), deadline)
+        remaining = first_chunk_deadline - time.monotonic()
+        with anyio.move_on_after(remaining):
+            try:
+                return await self._send_and_read_first_chunk(deadline)
+            except httpx.TimeoutException as error:
+                await self._close_response()
+                raise _RetryableError(self._timeout_before_stream(error)) from error
+            except httpx.TransportError as error:
+                await self._close_response()
+                unreachable = APIConnectionError(
+                    f"Could not reach {self._model.chat_url}: {error or type(error).__name__}"
+                )
+                raise _RetryableError(unreachable) from error
+        await self._close_response()
+        if deadline <= first_chunk_deadline:
+            raise APITimeoutError(
+                f"The turn exceeded its total timeout of {timeouts.total} s before the "
+                "first chunk arrived.",
+                phase="total",
+                seconds=timeouts.total or 0.0,
+            )
+        late = APITimeoutError(
+            f"No chunk arrived within {timeouts.first_chunk} s of sending the request "
+            "(first_chunk timeout).",
+            phase="first_chunk",
+            seconds=timeouts.first_chunk or 0.0,
+        )
+        raise _RetryableError(late)
+
+    async def _send_and_read_first_chunk(
+        self, deadline: float
+    ) -> tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]:
+        model = self._model
+        request = model.build_request(self._body, read_timeout=self._read_timeout(deadline))
+        response = await model.client.send(request, stream=True)
+        self._response = response
+        if response.status_code >= 300:
+            await self._raise_for_status(response)
+        byte_stream = response.aiter_bytes()
+        decoder = SSEDecoder()
+        async for raw in byte_stream:
+            events = self._events_from(decoder.feed(raw))
+            if self._done or self._accumulator.chunk_count:
+                return byte_stream, decoder, events
+        raise _RetryableError(
+            APIConnectionError(f"{model.chat_url} closed the stream before sending any chunk.")
+        )
+
+    async def _raise_for_status(self, response: httpx.Response) -> None:
+        body = b""
+        async for piece in response.aiter_bytes():
+            body += piece
+            if len(body) >= BODY_LIMIT:
+                break
+        await self._close_response()
+        error = status_error(response, body)
+        status = response.status_code
+        if status in RETRYABLE_STATUS_CODES or status >= 500:
+            retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+            raise _RetryableError(error, retry_after)
+        if self._model.drop_stream_options_if_rejected(error):
+            raise _RetryableError(error, retry_after=0.0)
+        raise error
+
+    async def _read(
+        self, byte_stream: AsyncIterator[bytes], decoder: SSEDecoder, deadline: float
+    ) -> AsyncIterator[Event]:
+        """Read the rest of the stream. httpx's read timeout cuts silence;
+        the clock check catches a stream that sends bytes but no chunks."""
+        gap = self._model.timeouts.chunk_gap
+        gap = math.inf if gap is None else gap
+        accumulator = self._accumulator
+        events_from = self._events_from
+        clock = time.monotonic
+        chunks_seen, last_chunk_at = accumulator.chunk_count, clock()
+        try:
+            async for raw in byte_stream:
+                events = events_from(decoder.feed(raw))
+                now = clock()
+                if accumulator.chunk_count != chunks_seen:
+                    chunks_seen, last_chunk_at = accumulator.chunk_count, now
+                elif now - last_chunk_at > gap and not self._done:
+                    raise self._stalled(total_expired=False)
+                if now > deadline and not self._done:
+                    raise self._stalled(total_expired=True)
+                for event in events:
+                    yield event
+                if self._done:
+                    return
+        except httpx.ReadTimeout as error:
+            raise self._stalled(total_expired=clock() >= deadline) from error
+        except httpx.TransportError as error:
+            raise self._incomplete(f"the connection broke ({error!r})") from error
+        for event in self._end_without_done(decoder):
+            yield event
+
+    def _events_from(self, server_events: list[ServerSentEvent]) -> list[Event]:
+        """The events of the chunks carried by ``server_events``."""
+        events: list[Event] = []
+        add = self._accumulator.add
+        for server_event in server_events:
+            chunk = chunk_from_event(server_event)
+            if chunk is None:
+                continue
+            if chunk is DONE:
+                self._done = True
+                events.extend(self._accumulator.close())
+                break
+            events.extend(add(chunk))  # type: ignore[arg-type]
+        return events
+
+    def _end_without_done(self, decoder: SSEDecoder) -> list[Event]:
+        """The body ended without ``[DONE]``: fine if a finish reason came."""
+        events = self._events_from(decoder.flush())
+        if self._done:
+            return events
+        if self._accumulator.finish_reason is None:
+            raise self._incomplete("the stream ended without [DONE] and without a finish_reason")
+        return events + self._accumulator.close()
+
+    # ---------------------------------------------------------------- errors
+
+    def _read_timeout(self, deadline: float) -> float | None:
+        gap = self._model.timeouts.chunk_gap
+        remaining = deadline - time.monotonic()
+        limit = min(math.inf if gap is None else gap, remaining)
+        return None if limit == math.inf else max(limit, 0.001)
+
+    def _timeout_before_stream(self, error: httpx.TimeoutException) -> APITimeoutError:
+        timeouts = self._model.timeouts
+        if isinstance(error, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return APITimeoutError(
+                f"Timed out connecting to {self._model.chat_url} "
+                f"(connect timeout {timeouts.connect} s).",
+                phase="connect",
+                seconds=timeouts.connect or 0.0,
+            )
+        return APITimeoutError(
+            f"{self._model.chat_url} sent nothing for {timeouts.chunk_gap} s before the "
+            "first chunk (chunk_gap timeout).",
+            phase="chunk_gap",
+            seconds=timeouts.chunk_gap or 0.0,
+        )
+
+    def _incomplete(self, what: str) -> IncompleteStreamError:
+        accumulator = self._accumulator
+        partial = accumulator.message
+        return IncompleteStreamError(
+            f"The model stream was interrupted: {what}. "
+            f"Received {len(partial.content)} characters of text and "
+            f"{len(partial.tool_calls)} complete tool call(s) before the break; "
+            "they are on this error's .message.",
+            partial=partial,
+            dropped_tool_calls=accumulator.pending_tool_calls,
+        )
+
+    def _stalled(self, *, total_expired: bool) -> StreamTimeoutError:
+        timeouts = self._model.timeouts
+        accumulator = self._accumulator
+        if total_expired:
+            phase, seconds = "total", timeouts.total or 0.0
+            what = f"the turn exceeded its total timeout of {seconds} s"
+        else:
+            phase, seconds = "chunk_gap", timeouts.chunk_gap or 0.0
+            what = f"no chunk for {seconds} s (chunk_gap timeout); the stream stalled"
+        return StreamTimeoutError(
+            f"The model stream was interrupted: {what}. The partial message is on .message.",
+            phase=phase,
+            seconds=seconds,
+            partial=accumulator.message,
+            dropped_tool_calls=accumulator.pending_tool_calls,
+        )
+
+
+def _deadline(seconds: float | None) -> float:
+    return math.inf if seconds is None else time.monotonic() + seconds
+
+
+async def _drain(byte_stream: AsyncIterator[bytes]) -> None:
+    """Read what follows ``[DONE]`` (normally just the end of the HTTP body)
+    so the connection goes back to the pool instead of being closed."""
+    with anyio.move_on_after(_DRAIN_SECONDS):
+        try:
+            async for _ in byte_stream:
+                pass
+        except httpx.TransportError:
+            pass

@@ -1,0 +1,174 @@
+"""`OpenAIChatModel`: any OpenAI-compatible Chat Completions endpoint."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from .._errors import BadRequestError
+from .._logging import get_logger
+from ._policy import RetryPolicy, Timeouts
+from ._stream import StreamedTurn
+
+__all__ = ["OpenAIChatModel"]
+
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+class OpenAIChatModel:
+    """A model behind an OpenAI-compatible ``/chat/completions`` endpoint
+    (OpenAI, vLLM, llama.cpp, Ollama, LM Studio, Groq, OpenRouter...).
+
+    Args:
+        model: The model name sent in each request.
+        base_url: The API root, for example ``http://localhost:11434/v1``.
+            Defaults to ``AGENTKIT_BASE_URL``, then ``OPENAI_BASE_URL``, then
+            OpenAI's.
+        api_key: Sent as a Bearer token. Defaults to ``AGENTKIT_API_KEY``,
+            then ``OPENAI_API_KEY``; None sends no Authorization header.
+            Never logged nor shown in reprs or errors.
+        timeout: A `Timeouts`, or a number of seconds for the read limits
+            (first chunk and gap between chunks).
+        max_retries: Retries of connection errors, timeouts before the first
+            chunk, 408/409/429/5xx. Overrides ``retry_policy.max_retries``.
+        retry_policy: Backoff settings; see `RetryPolicy`.
+        headers: Extra HTTP headers sent with every request.
+        http_client: An ``httpx.AsyncClient`` to use instead of the model's
+            own (you then close it yourself).
+        include_usage: Ask for token usage (``stream_options.include_usage``).
+            If the server rejects ``stream_options`` with a 400, the model
+            retries once without it and stops sending it.
+        **default_params: Request parameters sent with every turn
+            (``temperature``, ``max_tokens``, ``tool_choice``...).
+
+    Use ``async with model:`` or call `aclose` to close its connections.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float | Timeouts | None = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        include_usage: bool = True,
+        **default_params: Any,
+    ) -> None:
+        self.model = model
+        self.base_url = (
+            base_url
+            or os.environ.get("AGENTKIT_BASE_URL")
+            or os.environ.get("OPENAI_BASE_URL")
+            or DEFAULT_BASE_URL
+        ).rstrip("/")
+        self._api_key = (
+            api_key or os.environ.get("AGENTKIT_API_KEY") or os.environ.get("OPENAI_API_KEY")
+        )
+        self.timeouts = Timeouts.coerce(timeout)
+        policy = retry_policy or RetryPolicy()
+        if max_retries is not None:
+            policy = RetryPolicy(
+                max_retries,
+                policy.initial_delay,
+                policy.max_delay,
+                policy.jitter,
+                policy.max_retry_after,
+            )
+        self.retry_policy = policy
+        self.headers = dict(headers or {})
+        self.include_usage = include_usage
+        self.default_params = default_params
+        self._client = http_client
+        self._owns_client = http_client is None
+
+    def __repr__(self) -> str:
+        key = "set" if self._api_key else "none"
+        return f"OpenAIChatModel({self.model!r}, base_url={self.base_url!r}, api_key=<{key}>)"
+
+    @property
+    def chat_url(self) -> str:
+        """The URL turns are posted to."""
+        return f"{self.base_url}/chat/completions"
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The pooled HTTP client (created on first use)."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the model's own HTTP client (not one you passed in)."""
+        if self._client is not None and self._owns_client:
+            client, self._client = self._client, None
+            await client.aclose()
+
+    async def __aenter__(self) -> OpenAIChatModel:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def stream(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        **params: Any,
+    ) -> StreamedTurn:
+        """Open one streamed turn; see `StreamedTurn`.
+
+        Args:
+            messages: The conversation as OpenAI-format message dicts.
+            tools: Function definitions (for example
+                ``registry.definitions()``); omitted from the request when empty.
+            **params: Request parameters for this turn only; they override the
+                model's defaults.
+        """
+        body: dict[str, Any] = {"model": self.model, "messages": list(messages)}
+        body.update(self.default_params)
+        body.update(params)
+        if tools:
+            body["tools"] = list(tools)
+        body["stream"] = True
+        if self.include_usage and "stream_options" not in params:
+            body["stream_options"] = {"include_usage": True}
+        return StreamedTurn(self, body)
+
+    def build_request(self, body: dict[str, Any], *, read_timeout: float | None) -> httpx.Request:
+        """The HTTP request for a turn's body (used by `StreamedTurn`);
+        ``read_timeout`` bounds each network read."""
+        if not self.include_usage:
+            body.pop("stream_options", None)
+        headers = {"Accept": "text/event-stream", **self.headers}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        connect = self.timeouts.connect
+        timeout = httpx.Timeout(connect=connect, read=read_timeout, write=connect, pool=connect)
+        return self.client.build_request(
+            "POST", self.chat_url, json=body, headers=headers, timeout=timeout
+        )
+
+    def drop_stream_options_if_rejected(self, error: BadRequestError | Exception) -> bool:
+        """True (and stop sending ``stream_options``) if ``error`` is a 400
+        that complains about it; the caller then retries at once."""
+        if (
+            self.include_usage
+            and isinstance(error, BadRequestError)
+            and "stream_options" in error.body
+        ):
+            get_logger("agentkit.model").warning(
+                "model.stream_options_rejected", base_url=self.base_url
+            )
+            self.include_usage = False
+            return True
+        return False

@@ -1,0 +1,40 @@
+"""Test your agents against a real loopback server that plays scripted turns.
+
+`ScriptedServer` is an OpenAI-compatible HTTP server on 127.0.0.1; the
+response helpers build realistic streams (text, parallel tool calls, errors,
+raw bytes and faults such as a cut connection or a stall).
+"""
+
+from ._script import (
+    Disconnect,
+    Pause,
+    ScriptedResponse,
+    Step,
+    error_response,
+    raw_response,
+    sse_bytes,
+    text_chunks,
+    text_response,
+    tool_call_chunks,
+    tool_call_response,
+    usage_chunk,
+)
+from ._server import RecordedRequest, Responder, ScriptedServer
+
+__all__ = [
+    "Disconnect",
+    "Pause",
+    "RecordedRequest",
+    "Responder",
+    "ScriptedResponse",
+    "ScriptedServer",
+    "Step",
+    "error_response",
+    "raw_response",
+    "sse_bytes",
+    "text_chunks",
+    "text_response",
+    "tool_call_chunks",
+    "tool_call_response",
+    "usage_chunk",
+]

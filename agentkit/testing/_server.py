@@ -1,0 +1,252 @@
+"""`ScriptedServer`: a real OpenAI-compatible HTTP server on 127.0.0.1 that
+plays scripted responses, for tests of agentkit and of your own agents."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import anyio
+import anyio.abc
+import anyio.from_thread
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from ._script import Disconnect, Pause, ScriptedResponse, sse_bytes
+
+__all__ = ["RecordedRequest", "ScriptedServer"]
+
+Responder = Callable[["RecordedRequest"], ScriptedResponse]
+"""Builds the answer to a request (an alternative to a fixed script)."""
+
+_MAX_HEAD = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """A request the server received.
+
+    Attributes:
+        method: ``"POST"``...
+        path: The request target, for example ``/v1/chat/completions``.
+        headers: Header names in lower case.
+        body: The raw body.
+    """
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
+
+
+class _Stopped(Exception):
+    """The client went away while we were answering."""
+
+
+class ScriptedServer:
+    """A loopback HTTP server that answers each request with the next
+    scripted response (or with ``responder(request)``).
+
+    It speaks HTTP/1.1 with keep-alive and chunked streaming, so the client
+    under test runs its real network code. Start it with ``with`` (or
+    ``async with``); `base_url` is then ready for ``OpenAIChatModel``.
+
+        with ScriptedServer([text_response("Hello!")]) as server:
+            model = OpenAIChatModel("test", base_url=server.base_url, api_key="k")
+
+    Args:
+        responses: Answers played in order, one per request. When they run
+            out, the server answers 500 with an explanation.
+        responder: Instead of a fixed list, a function from the request to
+            its answer.
+
+    Attributes:
+        requests: Every request received, in order.
+    """
+
+    def __init__(
+        self,
+        responses: Iterable[ScriptedResponse] = (),
+        *,
+        responder: Responder | None = None,
+    ) -> None:
+        self._responses: deque[ScriptedResponse] = deque(responses)
+        self._responder = responder
+        self.requests: list[RecordedRequest] = []
+        self.connections_opened = 0
+        self.open_connections = 0
+        self._port: int | None = None
+        self._portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] | None = None
+        self._portal: anyio.from_thread.BlockingPortal | None = None
+        self._cancel: anyio.CancelScope | None = None
+
+    # ------------------------------------------------------------- lifecycle
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:{port}/v1``."""
+        if self._port is None:
+            raise RuntimeError("ScriptedServer is not running; use it with `with`.")
+        return f"http://127.0.0.1:{self._port}/v1"
+
+    def add(self, *responses: ScriptedResponse) -> None:
+        """Queue more responses."""
+        self._responses.extend(responses)
+
+    def start(self) -> None:
+        """Start serving in a background thread."""
+        self._portal_cm = anyio.from_thread.start_blocking_portal()
+        self._portal = self._portal_cm.__enter__()
+        listener = self._portal.call(self._listen)
+        self._portal.start_task_soon(self._serve, listener)
+
+    def stop(self) -> None:
+        """Stop serving and close every connection."""
+        if self._portal is None or self._portal_cm is None:
+            return
+        if self._cancel is not None:
+            self._portal.call(self._cancel.cancel)
+        portal_cm, self._portal_cm, self._portal = self._portal_cm, None, None
+        portal_cm.__exit__(None, None, None)
+        self._port = None
+
+    def __enter__(self) -> ScriptedServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> ScriptedServer:
+        await anyio.to_thread.run_sync(self.start)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await anyio.to_thread.run_sync(self.stop)
+
+    # ---------------------------------------------------------------- serving
+
+    async def _listen(self) -> anyio.abc.Listener[anyio.abc.SocketStream]:
+        listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+        self._port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        return listener
+
+    async def _serve(self, listener: anyio.abc.Listener[anyio.abc.SocketStream]) -> None:
+        with anyio.CancelScope() as self._cancel:
+            async with listener:
+                await listener.serve(self._handle_connection)
+
+    async def _handle_connection(self, stream: anyio.abc.SocketStream) -> None:
+        self.connections_opened += 1
+        self.open_connections += 1
+        receiver = BufferedByteReceiveStream(stream)
+        try:
+            while await self._handle_request(stream, receiver):
+                pass
+        except (
+            _Stopped,
+            anyio.EndOfStream,
+            anyio.IncompleteRead,
+            anyio.BrokenResourceError,
+            anyio.ClosedResourceError,
+            anyio.DelimiterNotFound,
+            OSError,
+        ):
+            pass
+        finally:
+            self.open_connections -= 1
+            with anyio.CancelScope(shield=True):
+                await stream.aclose()
+
+    async def _handle_request(
+        self, stream: anyio.abc.SocketStream, receiver: BufferedByteReceiveStream
+    ) -> bool:
+        """Answer one request; False when the connection must close."""
+        head = await receiver.receive_until(b"\r\n\r\n", _MAX_HEAD)
+        request_line, *header_lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = request_line.split(" ", 2)
+        headers = {}
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        body = await receiver.receive_exactly(length) if length else b""
+        request = RecordedRequest(method, path, headers, body)
+        self.requests.append(request)
+        response = self._next_response(request)
+        return await _send(stream, response)
+
+    def _next_response(self, request: RecordedRequest) -> ScriptedResponse:
+        if self._responder is not None:
+            return self._responder(request)
+        if self._responses:
+            return self._responses.popleft()
+        message = (
+            f"ScriptedServer has no scripted response left for request "
+            f"#{len(self.requests)} ({request.method} {request.path})."
+        )
+        body = json.dumps({"error": {"message": message, "type": "script_exhausted"}})
+        return ScriptedResponse(status=500, body=body.encode())
+
+
+async def _send(stream: anyio.abc.SocketStream, response: ScriptedResponse) -> bool:
+    if response.headers_delay:
+        await anyio.sleep(response.headers_delay)
+    reason = (
+        HTTPStatus(response.status).phrase
+        if response.status in HTTPStatus._value2member_map_
+        else "Status"
+    )
+    head = [f"HTTP/1.1 {response.status} {reason}"]
+    if response.body is not None:
+        head += ["Content-Type: application/json", f"Content-Length: {len(response.body)}"]
+    else:
+        head += [
+            "Content-Type: text/event-stream",
+            "Cache-Control: no-cache",
+            "Transfer-Encoding: chunked",
+        ]
+    head += [f"{name}: {value}" for name, value in response.headers.items()]
+    await stream.send(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+    if response.body is not None:
+        await stream.send(response.body)
+        return True
+    return await _send_stream(stream, response)
+
+
+async def _send_stream(stream: anyio.abc.SocketStream, response: ScriptedResponse) -> bool:
+    budget = response.close_after_bytes
+    steps: list[Any] = list(response.steps)
+    if response.done:
+        steps.append(b"data: [DONE]\n\n")
+    for step in steps:
+        if isinstance(step, Pause):
+            await anyio.sleep(step.seconds if step.seconds is not None else float("inf"))
+            continue
+        if isinstance(step, Disconnect):
+            return False
+        if response.chunk_delay:
+            await anyio.sleep(response.chunk_delay)
+        data = (
+            step.encode()
+            if isinstance(step, str)
+            else (step if isinstance(step, bytes) else sse_bytes(step))
+        )
+        if budget is not None and len(data) >= budget:
+            if budget:
+                await stream.send(b"%x\r\n%s" % (len(data), data[:budget]))
+            return False
+        if budget is not None:
+            budget -= len(data)
+        if data:
+            await stream.send(b"%x\r\n%s\r\n" % (len(data), data))
+    await stream.send(b"0\r\n\r\n")
+    return True
