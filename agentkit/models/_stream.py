@@ -132,16 +132,63 @@ class StreamedTurn:
     # ------------------------------------------------------------ the stream
 
     async def _stream(self) -> AsyncIterator[Event]:
-        model = self._model
-        deadline = _deadline(model.timeouts.total)
+        deadline = _deadline(self._model.timeouts.total)
+        opened: list[tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]] = []
+        async for retry in self._open_with_retries(deadline, opened):
+            yield retry
+        byte_stream, decoder, first_events = opened[0]
+        try:
+            for event in first_events:
+                yield event
+            if not self._done:
+                # The read loop lives here rather than in a helper generator:
+                # one async-generator layer less per event.
+                gap = self._model.timeouts.chunk_gap
+                gap = math.inf if gap is None else gap
+                accumulator = self._accumulator
+                events_from = self._events_from
+                clock = time.monotonic
+                chunks_seen, last_chunk_at = accumulator.chunk_count, clock()
+                try:
+                    async for raw in byte_stream:
+                        events = events_from(decoder.feed(raw))
+                        now = clock()
+                        if accumulator.chunk_count != chunks_seen:
+                            chunks_seen, last_chunk_at = accumulator.chunk_count, now
+                        elif now - last_chunk_at > gap and not self._done:
+                            raise self._stalled(total_expired=False)
+                        if now > deadline and not self._done:
+                            raise self._stalled(total_expired=True)
+                        for event in events:
+                            yield event
+                        if self._done:
+                            break
+                    else:
+                        for event in self._end_without_done(decoder):
+                            yield event
+                except httpx.ReadTimeout as error:
+                    raise self._stalled(total_expired=clock() >= deadline) from error
+                except httpx.TransportError as error:
+                    raise self._incomplete(f"the connection broke ({error!r})") from error
+            await _drain(byte_stream)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._close_response()
+
+    async def _open_with_retries(
+        self,
+        deadline: float,
+        opened: list[tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]],
+    ) -> AsyncIterator[Retry]:
+        """Open the stream into ``opened``, yielding a `Retry` before each retry."""
         retry = 0
         while True:
             try:
-                byte_stream, decoder, first_events = await self._open(deadline)
-                break
+                opened.append(await self._open(deadline))
+                return
             except _RetryableError as failure:
                 retry += 1
-                delay = model.retry_policy.delay(retry, failure.retry_after)
+                delay = self._model.retry_policy.delay(retry, failure.retry_after)
                 if delay is None or time.monotonic() + delay >= deadline:
                     raise failure.error from failure.__cause__
                 get_logger("agentkit.model").info(
@@ -149,16 +196,6 @@ class StreamedTurn:
                 )
                 yield Retry(retry, str(failure.error), delay)
                 await anyio.sleep(delay)
-        try:
-            for event in first_events:
-                yield event
-            if not self._done:
-                async for event in self._read(byte_stream, decoder, deadline):
-                    yield event
-            await _drain(byte_stream)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self._close_response()
 
     async def _open(self, deadline: float) -> tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]:
         """Send the request and read up to the first chunk. Every failure in
@@ -228,38 +265,6 @@ class StreamedTurn:
         if self._model.drop_stream_options_if_rejected(error):
             raise _RetryableError(error, retry_after=0.0)
         raise error
-
-    async def _read(
-        self, byte_stream: AsyncIterator[bytes], decoder: SSEDecoder, deadline: float
-    ) -> AsyncIterator[Event]:
-        """Read the rest of the stream. httpx's read timeout cuts silence;
-        the clock check catches a stream that sends bytes but no chunks."""
-        gap = self._model.timeouts.chunk_gap
-        gap = math.inf if gap is None else gap
-        accumulator = self._accumulator
-        events_from = self._events_from
-        clock = time.monotonic
-        chunks_seen, last_chunk_at = accumulator.chunk_count, clock()
-        try:
-            async for raw in byte_stream:
-                events = events_from(decoder.feed(raw))
-                now = clock()
-                if accumulator.chunk_count != chunks_seen:
-                    chunks_seen, last_chunk_at = accumulator.chunk_count, now
-                elif now - last_chunk_at > gap and not self._done:
-                    raise self._stalled(total_expired=False)
-                if now > deadline and not self._done:
-                    raise self._stalled(total_expired=True)
-                for event in events:
-                    yield event
-                if self._done:
-                    return
-        except httpx.ReadTimeout as error:
-            raise self._stalled(total_expired=clock() >= deadline) from error
-        except httpx.TransportError as error:
-            raise self._incomplete(f"the connection broke ({error!r})") from error
-        for event in self._end_without_done(decoder):
-            yield event
 
     def _events_from(self, server_events: list[ServerSentEvent]) -> list[Event]:
         """The events of the chunks carried by ``server_events``."""
