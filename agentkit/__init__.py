@@ -3,6 +3,8 @@ endpoint, with a streaming function-calling loop that is correct on the real
 wire."""
 
 from ._accumulate import StreamAccumulator
+from ._agent import Agent, AgentRun
+from ._delivery import EventCallback
 from ._errors import (
     AgentkitError,
     APIConnectionError,
@@ -55,6 +57,7 @@ from ._events import (
 )
 from ._messages import AssistantMessage, ToolCall, Usage
 from ._partial_json import parse_partial_json
+from ._result import RunResult, ToolCallRecord
 from .models import OpenAIChatModel, RetryPolicy, StreamedTurn, Timeouts
 from .tools import RunContext, Tool, ToolOutcome, ToolRegistry, tool
 
@@ -64,6 +67,8 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "Agent",
+    "AgentRun",
     "AgentkitError",
     "AssistantMessage",
     "AuthenticationError",
@@ -72,6 +77,7 @@ __all__ = [
     "ContentFilterError",
     "CustomEvent",
     "Event",
+    "EventCallback",
     "IncompleteStreamError",
     "MalformedChunkError",
     "MaxTurnsExceeded",
@@ -91,6 +97,7 @@ __all__ = [
     "RunError",
     "RunFailed",
     "RunFinished",
+    "RunResult",
     "RunStarted",
     "ServerError",
     "StreamAccumulator",
@@ -104,6 +111,7 @@ __all__ = [
     "ToolCall",
     "ToolCallArgumentsDelta",
     "ToolCallReady",
+    "ToolCallRecord",
     "ToolCallStarted",
     "ToolDefinitionError",
     "ToolError",

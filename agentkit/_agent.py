@@ -1,0 +1,240 @@
+"""`Agent`: a model, its tools and instructions; runs conversations to their end."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+import anyio
+import anyio.abc
+
+from ._delivery import EventCallback, callback_sink
+from ._errors import UsageError
+from ._events import Event
+from ._result import RunResult
+from ._run import ChatModel, Run, RunSettings
+from ._sync import run_blocking
+from .models import OpenAIChatModel
+from .tools import Tool, ToolRegistry
+
+__all__ = ["Agent", "AgentRun"]
+
+DepsT = TypeVar("DepsT")
+
+Input = str | Sequence[Mapping[str, Any]]
+"""A user message, or a conversation of OpenAI-format messages."""
+
+_STREAM_BUFFER = 64
+
+
+class Agent(Generic[DepsT]):
+    """A model with tools and instructions, run as a streaming
+    function-calling loop: stream a turn, execute its tool calls (eagerly,
+    in parallel), append the results, stream again, until the model answers.
+
+    ```python
+    agent = Agent(model=model, tools=[get_weather], instructions="Be brief.")
+    result = agent.run_sync("What is the weather in Hanoi?")
+    ```
+
+    Args:
+        model: An `OpenAIChatModel` (or a model name, for one with the
+            endpoint from the environment).
+        tools: A `ToolRegistry`, or a list of tools and plain functions.
+        instructions: The system message, added to every request (not
+            stored in `RunResult.messages`).
+        max_turns: Most model turns in one run; then `MaxTurnsExceeded`.
+        max_tool_failures: Most turns in a row in which every tool call
+            failed; then `ToolFailureLimitExceeded`.
+        turn_retries: How many times a turn whose stream broke before
+            anything complete arrived is streamed again.
+        eager_tools: Start each tool call as soon as it is complete, while the
+            model is still streaming (False: after the turn).
+        max_parallel_tools: Most tool calls running at once.
+        raise_on_truncation: Raise `OutputLengthError`/`ContentFilterError`
+            when a turn ends on ``length``/``content_filter`` instead of
+            returning the result with that ``finish_reason``.
+        model_params: Request parameters for every turn (``temperature``,
+            ``max_tokens``, ``tool_choice``, ``parallel_tool_calls``...).
+    """
+
+    def __init__(
+        self,
+        model: ChatModel | str,
+        *,
+        tools: ToolRegistry | Iterable[Tool[..., Any] | Callable[..., Any]] | None = None,
+        instructions: str | None = None,
+        max_turns: int = 10,
+        max_tool_failures: int = 3,
+        turn_retries: int = 2,
+        eager_tools: bool = True,
+        max_parallel_tools: int = 8,
+        raise_on_truncation: bool = False,
+        model_params: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.model: ChatModel = OpenAIChatModel(model) if isinstance(model, str) else model
+        self.tools = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools or ())
+        self.instructions = instructions
+        if max_turns < 1 or max_tool_failures < 1 or max_parallel_tools < 1 or turn_retries < 0:
+            raise UsageError("max_turns, max_tool_failures and max_parallel_tools must be >= 1.")
+        self.settings = RunSettings(
+            max_turns=max_turns,
+            max_tool_failures=max_tool_failures,
+            turn_retries=turn_retries,
+            eager_tools=eager_tools,
+            max_parallel_tools=max_parallel_tools,
+            raise_on_truncation=raise_on_truncation,
+            model_params=dict(model_params or {}),
+        )
+
+    def __repr__(self) -> str:
+        return f"Agent(model={self.model!r}, tools={self.tools.names!r})"
+
+    async def run(
+        self,
+        input: Input,
+        *,
+        deps: DepsT | None = None,
+        on_event: EventCallback | Sequence[EventCallback] | None = None,
+    ) -> RunResult:
+        """Run the conversation to its end.
+
+        Args:
+            input: A user message, or a conversation (for example a previous
+                `RunResult.messages` plus a new user message).
+            deps: Given to tools as ``RunContext.deps``.
+            on_event: Called with every event, in order; sync or async. If it
+                raises, the run stops with a `CallbackError` naming it.
+
+        Returns:
+            The `RunResult`.
+
+        Raises:
+            AgentkitError: The run failed; see the docs page "Errors and
+                retries" for each subclass. Limits (`MaxTurnsExceeded`...)
+                carry the partial result on ``.result``.
+        """
+        run = self._new_run(input, deps, callback_sink(on_event))
+        return await run.execute()
+
+    def run_sync(
+        self,
+        input: Input,
+        *,
+        deps: DepsT | None = None,
+        on_event: EventCallback | Sequence[EventCallback] | None = None,
+    ) -> RunResult:
+        """`run`, blocking: for scripts and threads, never inside an event
+        loop (that raises `UsageError`; use ``await agent.run(...)``).
+
+        Each call runs its own event loop, so the model's pooled connections
+        (bound to that loop) are closed at the end.
+        """
+        return run_blocking(
+            functools.partial(self.run, input, deps=deps, on_event=on_event), model=self.model
+        )
+
+    def stream(self, input: Input, *, deps: DepsT | None = None) -> AgentRun:
+        """Run with events delivered through async iteration:
+
+        ```python
+        async with agent.stream("Hi") as run:
+            async for event in run:
+                ...
+        print(run.result.text)
+        ```
+
+        Leaving the block early cancels the run: the model connection is
+        closed and running tools are cancelled.
+        """
+        return AgentRun(self, input, deps)
+
+    def _new_run(self, input: Input, deps: Any, sink: Any) -> Run:
+        return Run(
+            model=self.model,
+            registry=self.tools,
+            instructions=self.instructions,
+            messages=_conversation(input),
+            deps=deps,
+            sink=sink,
+            settings=self.settings,
+            run_id=f"run_{uuid.uuid4().hex[:16]}",
+        )
+
+
+class AgentRun:
+    """A run whose events are read by iteration; made by `Agent.stream`.
+
+    Attributes:
+        run_id: The run's id.
+    """
+
+    def __init__(self, agent: Agent[Any], input: Input, deps: Any) -> None:
+        send, self._receive = anyio.create_memory_object_stream[Event](_STREAM_BUFFER)
+        self._send = send
+        self._run = agent._new_run(input, deps, send.send)
+        self.run_id = self._run.run_id
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self._result: RunResult | None = None
+        self._error: BaseException | None = None
+        self._finished = False
+
+    async def __aenter__(self) -> AgentRun:
+        self._task_group = anyio.create_task_group()
+        await self._task_group.__aenter__()
+        self._task_group.start_soon(self._execute, name=f"agentkit {self.run_id}")
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> bool:
+        task_group, self._task_group = self._task_group, None
+        if task_group is not None:
+            task_group.cancel_scope.cancel()
+            # Exit without passing the body's exception in: it propagates
+            # as is instead of inside an ExceptionGroup.
+            await task_group.__aexit__(None, None, None)
+        self._receive.close()
+        return False
+
+    def __aiter__(self) -> AgentRun:
+        return self
+
+    async def __anext__(self) -> Event:
+        try:
+            return await self._receive.receive()
+        except anyio.EndOfStream:
+            if self._error is not None:
+                raise self._error from None
+            raise StopAsyncIteration from None
+
+    @property
+    def result(self) -> RunResult:
+        """The `RunResult`, once the run finished.
+
+        Raises:
+            AgentkitError: The run failed (the same error iteration raised).
+            UsageError: The run has not finished.
+        """
+        if self._error is not None:
+            raise self._error
+        if self._result is None:
+            raise UsageError("The run has not finished; iterate it to the end first.")
+        return self._result
+
+    async def _execute(self) -> None:
+        async with self._send:
+            try:
+                self._result = await self._run.execute()
+            except Exception as error:
+                self._error = error
+
+
+def _conversation(input: Input) -> list[dict[str, Any]]:
+    if isinstance(input, str):
+        return [{"role": "user", "content": input}]
+    messages = []
+    for message in input:
+        to_dict = getattr(message, "to_dict", None)
+        messages.append(to_dict() if callable(to_dict) else dict(message))
+    return messages

@@ -1,0 +1,83 @@
+"""Getting a run's events to the user: callbacks, or the iterator's channel,
+plus the pump that carries events emitted by tools (possibly from threads)."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from ._errors import CallbackError
+from ._events import CustomEvent, Event
+
+__all__ = ["EventCallback", "EventSink", "ToolEventPump", "callback_sink"]
+
+EventCallback = Callable[[Event], Awaitable[None] | None]
+"""An ``on_event`` callback: sync or async, called with every event in order."""
+
+EventSink = Callable[[Event], Awaitable[None]]
+"""Where the run sends its events (internal)."""
+
+
+def callback_sink(callbacks: EventCallback | Sequence[EventCallback] | None) -> EventSink:
+    """An `EventSink` that calls each callback in turn; an exception in one
+    becomes a `CallbackError` naming it."""
+    if callbacks is None:
+        handlers: tuple[EventCallback, ...] = ()
+    elif callable(callbacks):
+        handlers = (callbacks,)
+    else:
+        handlers = tuple(callbacks)
+
+    async def deliver(event: Event) -> None:
+        for handler in handlers:
+            try:
+                outcome = handler(event)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception as error:
+                name = _name_of(handler)
+                raise CallbackError(
+                    f"The on_event callback {name} raised {type(error).__name__}: {error} "
+                    f"(on a {event.type!r} event); the run was stopped.",
+                    callback=name,
+                ) from error
+
+    return deliver
+
+
+class ToolEventPump:
+    """Carries `CustomEvent`s emitted by tools (with ``RunContext.emit``) to
+    the run's sink, in order. ``emit`` works on the event loop and from
+    worker threads running sync tools."""
+
+    def __init__(self) -> None:
+        self._send: MemoryObjectSendStream[CustomEvent]
+        self._receive: MemoryObjectReceiveStream[CustomEvent]
+        self._send, self._receive = anyio.create_memory_object_stream[CustomEvent](math.inf)
+
+    def emit(self, event: CustomEvent) -> None:
+        """Queue ``event`` (sync; callable from any thread of the run)."""
+        try:
+            anyio.from_thread.run_sync(self._send.send_nowait, event)
+        except RuntimeError:  # not a worker thread: we are on the event loop
+            self._send.send_nowait(event)
+
+    async def pump(self, sink: EventSink) -> None:
+        """Forward queued events until `close` is called and all are sent."""
+        async with self._receive:
+            async for event in self._receive:
+                await sink(event)
+
+    def close(self) -> None:
+        """No more events: `pump` returns once the queue is drained."""
+        self._send.close()
+
+
+def _name_of(handler: Any) -> str:
+    name = getattr(handler, "__qualname__", None) or getattr(handler, "__name__", None)
+    return f"{name!r}" if name else repr(handler)

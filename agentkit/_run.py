@@ -1,0 +1,318 @@
+"""The function-calling loop of one run: stream a turn, run its tool calls,
+append the results, stream again, until the model answers without calls."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import anyio
+
+from ._accumulate import ABNORMAL_FINISH_REASONS
+from ._context import RunContext
+from ._delivery import EventSink, ToolEventPump
+from ._errors import (
+    ContentFilterError,
+    MaxTurnsExceeded,
+    OutputLengthError,
+    StreamError,
+    ToolFailureLimitExceeded,
+)
+from ._events import (
+    Retry,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    ToolCallReady,
+    TurnFinished,
+    TurnStarted,
+)
+from ._logging import get_logger
+from ._messages import AssistantMessage, Usage
+from ._result import RunResult, ToolCallRecord
+from ._tool_calls import TurnToolCalls
+from .tools import ToolRegistry
+
+__all__ = ["ChatModel", "Run", "RunSettings"]
+
+
+class ChatModel(Protocol):
+    """What the runner needs from a model (`OpenAIChatModel` is one)."""
+
+    def stream(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        **params: Any,
+    ) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """The loop's limits and policies (see `Agent` for each)."""
+
+    max_turns: int = 10
+    max_tool_failures: int = 3
+    turn_retries: int = 2
+    turn_retry_delay: float = 0.5
+    eager_tools: bool = True
+    max_parallel_tools: int = 8
+    raise_on_truncation: bool = False
+    model_params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class _RetryTurn(Exception):
+    """The stream broke before anything complete arrived: stream the turn again."""
+
+    def __init__(self, error: StreamError, *, discard_partial: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.discard_partial = discard_partial
+
+
+class Run:
+    """One run of an agent. Use `execute` once."""
+
+    def __init__(
+        self,
+        *,
+        model: ChatModel,
+        registry: ToolRegistry,
+        instructions: str | None,
+        messages: list[dict[str, Any]],
+        deps: Any,
+        sink: EventSink,
+        settings: RunSettings,
+        run_id: str,
+    ) -> None:
+        self._model = model
+        self._registry = registry
+        self._instructions = instructions
+        self._messages = messages
+        self._deps = deps
+        self._sink = sink
+        self._settings = settings
+        self.run_id = run_id
+        self._usage = Usage()
+        self._records: list[ToolCallRecord] = []
+        self._executed_ids: set[str] = set()
+        self._turns = 0
+        self._last = AssistantMessage()
+        self._limiter = anyio.CapacityLimiter(settings.max_parallel_tools)
+        self._definitions = registry.definitions() or None
+        self._scope: anyio.CancelScope | None = None
+        self._abort_error: Exception | None = None
+        self._log = get_logger("agentkit.run", run_id=run_id)
+
+    # ----------------------------------------------------------------- public
+
+    async def execute(self) -> RunResult:
+        """Run to the end. Emits ``run.started`` ... ``run.finished`` (or
+        ``run.failed``, then raises the error)."""
+        started_at = time.monotonic()
+        self._log.info("run.start", messages=len(self._messages))
+        await self._sink(RunStarted(self.run_id))
+        pump = ToolEventPump()
+        error: Exception | None = None
+        result: RunResult | None = None
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(pump.pump, self._sink_or_abort)
+            with anyio.CancelScope() as self._scope:
+                try:
+                    result = await self._loop(pump)
+                except Exception as failure:
+                    error = failure
+            pump.close()
+        error = self._abort_error or error
+        duration = round(time.monotonic() - started_at, 4)
+        if error is not None or result is None:
+            fatal = error or RuntimeError("run ended without a result")
+            self._log.warning("run.failed", error=str(fatal), duration=duration)
+            await self._deliver_failure(fatal)
+            raise fatal
+        self._log.info(
+            "run.end", turns=result.turns, duration=duration, total_tokens=result.usage.total_tokens
+        )
+        await self._sink(RunFinished(result))
+        return result
+
+    # ------------------------------------------------------------------- loop
+
+    async def _loop(self, pump: ToolEventPump) -> RunResult:
+        settings = self._settings
+        failed_turns = 0
+        for turn in range(1, settings.max_turns + 1):
+            self._turns = turn
+            await self._sink(TurnStarted(turn))
+            message, records = await self._turn_with_retries(turn, pump)
+            self._record_turn(message, records)
+            await self._sink(TurnFinished(turn, message.finish_reason, message.usage))
+            if message.finish_reason in ("length", "content_filter"):
+                return self._truncated(message.finish_reason)
+            if not message.tool_calls:
+                return self._result()
+            failed_turns = failed_turns + 1 if all(r.is_error for r in records) else 0
+            if failed_turns >= settings.max_tool_failures:
+                raise ToolFailureLimitExceeded(
+                    f"Every tool call failed in {failed_turns} turns in a row; the run was "
+                    "stopped (raise Agent(max_tool_failures=...) to allow more). The last "
+                    f"error: {records[-1].output}",
+                    result=self._result(),
+                )
+        raise MaxTurnsExceeded(
+            f"The model was still calling tools after {settings.max_turns} turns; the run "
+            "was stopped (raise Agent(max_turns=...) if it needs more). The partial result "
+            "is on this error's .result.",
+            result=self._result(),
+        )
+
+    async def _turn_with_retries(
+        self, turn: int, pump: ToolEventPump
+    ) -> tuple[AssistantMessage, list[ToolCallRecord]]:
+        attempt = 0
+        while True:
+            try:
+                return await self._turn(turn, pump)
+            except _RetryTurn as retry:
+                attempt += 1
+                if attempt > self._settings.turn_retries:
+                    raise retry.error from retry.error.__cause__
+                delay = self._settings.turn_retry_delay * 2 ** (attempt - 1)
+                self._log.info("turn.retry", turn=turn, attempt=attempt, reason=str(retry.error))
+                await self._sink(Retry(attempt, str(retry.error), delay, retry.discard_partial))
+                await anyio.sleep(delay)
+
+    async def _turn(
+        self, turn: int, pump: ToolEventPump
+    ) -> tuple[AssistantMessage, list[ToolCallRecord]]:
+        """Stream one turn while its calls run; all calls are done on return."""
+        started_at = time.monotonic()
+        context: RunContext[Any] = RunContext(
+            self._deps, self.run_id, turn, tuple(self._messages), _emitter=pump.emit
+        )
+        failure: Exception | None = None
+        message = AssistantMessage()
+        async with anyio.create_task_group() as task_group:
+            calls = TurnToolCalls(
+                task_group=task_group,
+                registry=self._registry,
+                context=context,
+                limiter=self._limiter,
+                sink=self._sink,
+                on_sink_error=self._abort,
+                eager=self._settings.eager_tools,
+                turn=turn,
+                executed_ids=self._executed_ids,
+            )
+            model_turn = self._model.stream(
+                self._request_messages(), self._definitions, **self._settings.model_params
+            )
+            try:
+                message = await self._stream(model_turn, calls)
+            except StreamError as error:
+                message = model_turn.message
+                if not calls.executed_calls():
+                    partial = bool(message.content or message.reasoning)
+                    failure = _RetryTurn(error, discard_partial=partial)
+                else:
+                    self._log.warning(
+                        "turn.interrupted",
+                        turn=turn,
+                        error=str(error),
+                        kept_calls=len(message.tool_calls),
+                    )
+                    message = dataclasses.replace(message, finish_reason=None)
+            except Exception as error:
+                failure = error
+                task_group.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
+        self._log.info(
+            "turn.end",
+            turn=turn,
+            finish_reason=message.finish_reason,
+            duration=round(time.monotonic() - started_at, 4),
+            total_tokens=message.usage.total_tokens if message.usage else None,
+        )
+        executed = tuple(calls.executed_calls())
+        return dataclasses.replace(message, tool_calls=executed), calls.records()
+
+    async def _stream(self, model_turn: Any, calls: TurnToolCalls) -> AssistantMessage:
+        sink = self._sink
+        async with model_turn:
+            async for event in model_turn:
+                await sink(event)
+                if event.__class__ is ToolCallReady:
+                    calls.on_ready(event)
+        message: AssistantMessage = model_turn.message
+        if message.finish_reason not in ABNORMAL_FINISH_REASONS:
+            calls.start_deferred()
+        return message
+
+    # ---------------------------------------------------------------- helpers
+
+    def _request_messages(self) -> list[dict[str, Any]]:
+        if not self._instructions:
+            return self._messages
+        return [{"role": "system", "content": self._instructions}, *self._messages]
+
+    def _record_turn(self, message: AssistantMessage, records: list[ToolCallRecord]) -> None:
+        self._last = message
+        if message.usage is not None:
+            self._usage = self._usage + message.usage
+        self._messages.append(message.to_dict())
+        for record in records:
+            self._messages.append(
+                {"role": "tool", "tool_call_id": record.id, "content": record.output}
+            )
+        self._records.extend(records)
+
+    def _result(self) -> RunResult:
+        return RunResult(
+            text=self._last.content,
+            messages=list(self._messages),
+            usage=self._usage,
+            turns=self._turns,
+            finish_reason=self._last.finish_reason,
+            tool_calls=tuple(self._records),
+            run_id=self.run_id,
+            last_message=self._last,
+        )
+
+    def _truncated(self, finish_reason: str) -> RunResult:
+        result = self._result()
+        if not self._settings.raise_on_truncation:
+            return result
+        if finish_reason == "length":
+            raise OutputLengthError(
+                "The model stopped at its output limit (finish_reason 'length'); raise "
+                "max_tokens or ask for a shorter answer. The partial result is on .result.",
+                result=result,
+            )
+        raise ContentFilterError(
+            "The provider's content filter stopped the answer (finish_reason "
+            "'content_filter'). The partial result is on .result.",
+            result=result,
+        )
+
+    async def _sink_or_abort(self, event: Any) -> None:
+        try:
+            await self._sink(event)
+        except Exception as error:
+            self._abort(error)
+
+    def _abort(self, error: Exception) -> None:
+        """A callback failed in a background task: stop the whole run."""
+        if self._abort_error is None:
+            self._abort_error = error
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def _deliver_failure(self, error: Exception) -> None:
+        try:
+            await self._sink(RunFailed(error))
+        except Exception:  # the failing callback may fail again; the error stands
+            self._log.debug("run.failed_event_undelivered")

@@ -1,0 +1,46 @@
+"""Blocking wrappers: drive the async core from plain code and threads."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import anyio
+import sniffio
+
+from ._errors import UsageError
+
+__all__ = ["run_blocking"]
+
+T = TypeVar("T")
+
+
+def run_blocking(function: Callable[[], Awaitable[T]], *, model: Any = None) -> T:
+    """Run ``function()`` in a fresh event loop and return its result.
+
+    ``model``'s pooled connections belong to that loop, so they are closed
+    before it ends (the next call opens new ones).
+
+    Raises:
+        UsageError: An event loop is already running in this thread.
+    """
+    try:
+        library = sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        library = None
+    if library is not None:
+        raise UsageError(
+            f"run_sync() was called inside a running {library} event loop, which it would "
+            "block. Use `await agent.run(...)` there instead (or call run_sync from a thread)."
+        )
+
+    async def main() -> T:
+        try:
+            return await function()
+        finally:
+            close = getattr(model, "aclose", None)
+            if close is not None:
+                with anyio.CancelScope(shield=True):
+                    await close()
+
+    return anyio.run(main)

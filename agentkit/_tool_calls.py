@@ -1,0 +1,137 @@
+"""The tool calls of one turn: started eagerly when sealed, or after the turn,
+run under a concurrency limit, never twice, their results kept in call order.
+
+Rules (see docs/streaming.md "Eager tool execution"):
+
+1. A call may start only after the accumulator reported it *ready* (sealed
+   by structure: a later call began and its arguments are a complete JSON
+   object, or the turn finished normally). Never on "the JSON parses" alone.
+2. An eager call (the default) starts at once, while the model streams on.
+3. A call to a tool declared ``eager=False`` (or every call when the agent
+   has ``eager_tools=False``) starts only after the turn finished normally.
+4. If the turn does not finish normally (``length``, ``content_filter``, a
+   broken stream), calls already started run to completion and are kept;
+   deferred calls are dropped, never run.
+5. A call id is executed at most once per run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import anyio.abc
+
+from ._context import RunContext
+from ._delivery import EventSink
+from ._events import ToolCallReady, ToolResult
+from ._logging import get_logger
+from ._messages import ToolCall
+from ._result import ToolCallRecord
+from .tools import ToolRegistry
+
+__all__ = ["TurnToolCalls"]
+
+
+@dataclass(slots=True)
+class _Started:
+    call: ToolCall
+    record: ToolCallRecord | None = None
+
+
+class TurnToolCalls:
+    """Schedules the calls of one turn inside ``task_group``."""
+
+    def __init__(
+        self,
+        *,
+        task_group: anyio.abc.TaskGroup,
+        registry: ToolRegistry,
+        context: RunContext[Any],
+        limiter: anyio.CapacityLimiter,
+        sink: EventSink,
+        on_sink_error: Any,
+        eager: bool,
+        turn: int,
+        executed_ids: set[str],
+    ) -> None:
+        self._task_group = task_group
+        self._registry = registry
+        self._context = context
+        self._limiter = limiter
+        self._sink = sink
+        self._on_sink_error = on_sink_error
+        self._eager = eager
+        self._turn = turn
+        self._executed_ids = executed_ids
+        self._started: dict[str, _Started] = {}
+        self._deferred: list[ToolCall] = []
+
+    def on_ready(self, event: ToolCallReady) -> None:
+        """A call was sealed: start it now, or defer it to the turn's end."""
+        call = ToolCall(event.id, event.name, event.arguments, event.index)
+        if self._eager and self._is_eager_tool(call.name):
+            self._start(call)
+        else:
+            self._deferred.append(call)
+
+    def start_deferred(self) -> None:
+        """The turn finished normally: start every deferred call."""
+        deferred, self._deferred = self._deferred, []
+        for call in deferred:
+            self._start(call)
+
+    def records(self) -> list[ToolCallRecord]:
+        """Results of the calls that ran, in call (index) order."""
+        done = [started for started in self._started.values() if started.record is not None]
+        done.sort(key=lambda started: started.call.index)
+        return [started.record for started in done if started.record is not None]
+
+    def executed_calls(self) -> list[ToolCall]:
+        """The calls that were started, in call order."""
+        return sorted((s.call for s in self._started.values()), key=lambda call: call.index)
+
+    def _is_eager_tool(self, name: str) -> bool:
+        tool = self._registry.get(name)
+        return tool is None or tool.eager
+
+    def _start(self, call: ToolCall) -> None:
+        if call.id in self._executed_ids:
+            return
+        self._executed_ids.add(call.id)
+        self._started[call.id] = _Started(call)
+        self._task_group.start_soon(self._execute, call, name=f"agentkit tool {call.name}")
+
+    async def _execute(self, call: ToolCall) -> None:
+        logger = get_logger(
+            "agentkit.run", run_id=self._context.run_id, turn=self._turn, tool=call.name
+        )
+        async with self._limiter:
+            logger.debug("tool.start", tool_call_id=call.id)
+            started_at = time.monotonic()
+            context = self._context.for_call(call.id, call.name)
+            outcome = await self._registry.execute(call.name, call.arguments, context)
+            duration = time.monotonic() - started_at
+        logger.info(
+            "tool.end", tool_call_id=call.id, duration=round(duration, 4), is_error=outcome.is_error
+        )
+        record = ToolCallRecord(
+            id=call.id,
+            name=call.name,
+            arguments=call.arguments,
+            output=outcome.output,
+            is_error=outcome.is_error,
+            duration=duration,
+            turn=self._turn,
+            error=outcome.error,
+            value=outcome.value,
+        )
+        self._started[call.id].record = record
+        try:
+            await self._sink(
+                ToolResult(call.id, call.name, outcome.output, outcome.is_error, duration)
+            )
+        except Exception as error:  # a callback failed: the run stops, not this task group
+            self._on_sink_error(error)
