@@ -148,9 +148,11 @@ async def run_baseline(base_url: str, stream: str) -> tuple[float, int]:
                 finish_reason = choices[0].get("finish_reason") or finish_reason
         elapsed = time.process_time() - start
     arguments = ["".join(entry["arguments"]) for _, entry in sorted(calls.items())]
-    assert finish_reason in ("stop", "tool_calls") and usage is not None
+    assert finish_reason in ("stop", "tool_calls")
+    assert usage is not None
     if stream == "tools":
-        assert len(arguments) == TOOL_CALLS and all(json.loads(a) for a in arguments)
+        assert len(arguments) == TOOL_CALLS
+        assert all(json.loads(a) for a in arguments)
     return elapsed, chunks
 
 

@@ -323,7 +323,7 @@ def sse_streams(draw: st.DrawFn) -> bytes:
     return (bom + body).encode()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(data=sse_streams(), cut_fractions=st.lists(st.floats(0, 1), max_size=12))
 def test_any_byte_split_gives_the_same_events(data: bytes, cut_fractions: list[float]) -> None:
     cuts = [int(fraction * len(data)) for fraction in cut_fractions]
@@ -332,13 +332,13 @@ def test_any_byte_split_gives_the_same_events(data: bytes, cut_fractions: list[f
     assert as_tuples(split) == as_tuples(whole)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(data=sse_streams())
 def test_one_byte_at_a_time_gives_the_same_events(data: bytes) -> None:
     assert as_tuples(decode_split(data, range(len(data)))) == as_tuples(decode(data))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     payloads=st.lists(
         st.text(
