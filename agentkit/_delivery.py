@@ -80,4 +80,6 @@ class ToolEventPump:
 
 def _name_of(handler: Any) -> str:
     name = getattr(handler, "__qualname__", None) or getattr(handler, "__name__", None)
-    return f"{name!r}" if name else repr(handler)
+    if name is None:  # a callable object
+        name = f"{type(handler).__qualname__}.__call__"
+    return repr(name)

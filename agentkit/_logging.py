@@ -16,6 +16,10 @@ import structlog
 
 __all__ = ["get_logger"]
 
+# The logging HOWTO's advice for libraries: without this, Python's "last
+# resort" handler would print agentkit's warnings to stderr of every app.
+logging.getLogger("agentkit").addHandler(logging.NullHandler())
+
 
 def get_logger(name: str, **context: Any) -> Any:
     """A structlog bound logger for ``name``, bound to ``context``.

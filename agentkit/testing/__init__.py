@@ -5,6 +5,7 @@ response helpers build realistic streams (text, parallel tool calls, errors,
 raw bytes and faults such as a cut connection or a stall).
 """
 
+from ._offline import OfflineAssistant
 from ._script import (
     Disconnect,
     Pause,
@@ -23,6 +24,7 @@ from ._server import RecordedRequest, Responder, ScriptedServer
 
 __all__ = [
     "Disconnect",
+    "OfflineAssistant",
     "Pause",
     "RecordedRequest",
     "Responder",

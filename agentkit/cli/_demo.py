@@ -1,0 +1,42 @@
+"""``agentkit demo``: one question, real tools, the run streamed live."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from agentkit import Agent, AgentkitError
+
+from ._demo_tools import DemoDeps, demo_tools
+from ._endpoint import open_endpoint
+from ._render import TerminalRenderer
+
+__all__ = ["DEFAULT_QUESTION", "INSTRUCTIONS", "run_demo"]
+
+DEFAULT_QUESTION = (
+    "What is 17 * 23 + 4, what time is it in Tokyo, and which files here mention 'agentkit'?"
+)
+INSTRUCTIONS = (
+    "You are a helpful assistant with tools. Use them for arithmetic, the time and "
+    "files; call independent tools in parallel; answer briefly."
+)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Run the demo; returns the exit status."""
+    with open_endpoint(args.model, args.base_url, offline=args.offline) as endpoint:
+        print(f"agentkit demo — using {endpoint.description}", flush=True)
+        agent: Agent[DemoDeps] = Agent(
+            endpoint.model, tools=demo_tools(), instructions=INSTRUCTIONS
+        )
+        question = args.question or DEFAULT_QUESTION
+        print(f"you> {question}", flush=True)
+        try:
+            agent.run_sync(
+                question, deps=DemoDeps(root=Path(args.root)), on_event=TerminalRenderer()
+            )
+        except AgentkitError as error:
+            print(f"agentkit demo failed: {type(error).__name__}: {error}", file=sys.stderr)
+            return 1
+    return 0
