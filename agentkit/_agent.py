@@ -189,12 +189,15 @@ class AgentRun:
 
     async def __aexit__(self, *exc_info: object) -> bool:
         task_group, self._task_group = self._task_group, None
-        if task_group is not None:
-            task_group.cancel_scope.cancel()
-            # Exit without passing the body's exception in: it propagates
-            # as is instead of inside an ExceptionGroup.
-            await task_group.__aexit__(None, None, None)
-        self._receive.close()
+        try:
+            if task_group is not None:
+                task_group.cancel_scope.cancel()
+                # Exit without passing the body's exception in: it propagates
+                # as is instead of inside an ExceptionGroup.
+                await task_group.__aexit__(None, None, None)
+        finally:
+            self._send.close()  # the run task may have been cancelled before it started
+            self._receive.close()
         return False
 
     def __aiter__(self) -> AgentRun:

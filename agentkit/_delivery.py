@@ -77,6 +77,11 @@ class ToolEventPump:
         """No more events: `pump` returns once the queue is drained."""
         self._send.close()
 
+    def discard(self) -> None:
+        """Release both ends (the run is over, or was cancelled)."""
+        self._send.close()
+        self._receive.close()
+
 
 def _name_of(handler: Any) -> str:
     name = getattr(handler, "__qualname__", None) or getattr(handler, "__name__", None)

@@ -118,14 +118,17 @@ class Run:
         pump = ToolEventPump()
         error: Exception | None = None
         result: RunResult | None = None
-        async with anyio.create_task_group() as task_group:
-            task_group.start_soon(pump.pump, self._sink_or_abort)
-            with anyio.CancelScope() as self._scope:
-                try:
-                    result = await self._loop(pump)
-                except Exception as failure:
-                    error = failure
-            pump.close()
+        try:
+            async with anyio.create_task_group() as task_group:
+                task_group.start_soon(pump.pump, self._sink_or_abort)
+                with anyio.CancelScope() as self._scope:
+                    try:
+                        result = await self._loop(pump)
+                    except Exception as failure:
+                        error = failure
+                pump.close()
+        finally:
+            pump.discard()
         error = self._abort_error or error
         duration = round(time.monotonic() - started_at, 4)
         if error is not None or result is None:

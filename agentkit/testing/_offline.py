@@ -3,8 +3,8 @@ demo and the REPL work with no API key and no network.
 
 It reads each request like a model would: when the last message is the
 user's, it calls the tools the question asks for (arithmetic → ``calculate``,
-time → ``current_time``, files → ``search_files``), as parallel streamed tool
-calls; when tool results came back, it streams an answer built from them.
+time → ``current_time``, files → ``search_files``, "research X" →
+``research``), when the request offers them, as parallel streamed tool calls; when tool results came back, it streams an answer built from them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ __all__ = ["OfflineAssistant"]
 
 _ARITHMETIC = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/%^][\s(]*[-+]?\d[\d.\s)]*)+")
 _QUOTED = re.compile(r"[\"'‘“]([^\"'’”]{1,80})[\"'’”]")
+_RESEARCH = re.compile(r"\b(?:research|investigate)\b\s*(.*)", re.IGNORECASE)
 _TIME_WORDS = ("time", "date", "clock", "today", "day is it")
 _FILE_WORDS = ("file", "search", "find", "mention", "grep", "where")
 _ZONES = {
@@ -73,6 +74,9 @@ def _plan_calls(question: str, tools: set[str]) -> list[tuple[str, dict[str, Any
     quoted = _QUOTED.search(question)
     if "search_files" in tools and quoted and any(word in lowered for word in _FILE_WORDS):
         calls.append(("search_files", {"text": quoted.group(1)}))
+    research = _RESEARCH.search(question)
+    if "research" in tools and research:
+        calls.append(("research", {"topic": research.group(1).strip(" ?.!") or "it"}))
     return calls
 
 
