@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -125,8 +125,8 @@ def test_a_failed_run_ends_with_its_error_event_then_done() -> None:
 
 
 @pytest.fixture
-def slow_tool() -> Iterator[SlowTool]:
-    yield SlowTool()
+def slow_tool() -> SlowTool:
+    return SlowTool()
 
 
 def _read_until(response: httpx.Response, marker: str) -> None:
