@@ -19,6 +19,7 @@ import argparse
 import ast
 import operator
 import os
+from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 import anyio
 import uvicorn
 
-from agentkit import Agent, OpenAIChatModel, RunContext, tool
+from agentkit import Agent, OpenAIChatModel, RunContext, Tool, tool
 from agentkit.testing import OfflineAssistant, ScriptedServer
 from agentkit.ui import ASGIApp, chat_app
 
@@ -83,11 +84,11 @@ async def research(context: RunContext[Any], topic: str, seconds: float = 3.0) -
     return f"{topic}: nothing surprising found after {seconds:g} s of research."
 
 
-def build_app(model: OpenAIChatModel) -> ASGIApp:
+def build_app(model: OpenAIChatModel, tools: Sequence[Tool[..., Any]] | None = None) -> ASGIApp:
     """The whole site: ``GET /`` serves the page, ``POST /api/chat`` runs the agent."""
     agent = Agent(
         model,
-        tools=[calculate, current_time, research],
+        tools=list(tools) if tools is not None else [calculate, current_time, research],
         instructions="You are a helpful assistant. Use tools when they help.",
     )
     chat = chat_app(agent)

@@ -29,8 +29,14 @@ const parsed = utils
     }),
   );
 let message = null;
-for await (const snapshot of ai.readUIMessageStream({ stream: parsed, terminateOnError: true })) {
-  message = snapshot;
+let error = null;
+try {
+  for await (const snapshot of ai.readUIMessageStream({ stream: parsed, terminateOnError: true })) {
+    message = snapshot;
+  }
+} catch (thrown) {
+  // An `error` chunk ends the stream with an exception, as in useChat.
+  error = String(thrown && thrown.message ? thrown.message : thrown);
 }
 console.log(
   JSON.stringify({
@@ -38,5 +44,6 @@ console.log(
     header: response.headers.get('x-vercel-ai-ui-message-stream'),
     chunks,
     message,
+    error,
   }),
 );

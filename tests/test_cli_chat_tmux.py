@@ -1,0 +1,131 @@
+"""``agentkit chat`` driven in a real terminal (tmux send-keys): a question, a
+tool call shown live, an answer, Ctrl-C in the middle of a run, then a
+second question in the same conversation."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _support import require_program, wait_until
+
+from agentkit.testing import ScriptedResponse, ScriptedServer, text_chunks, tool_call_response
+
+
+class Terminal:
+    """One tmux session running a command."""
+
+    def __init__(self, tmux: str, command: str) -> None:
+        self.tmux = tmux
+        self.name = f"agentkit-test-{uuid.uuid4().hex[:8]}"
+        subprocess.run(
+            [tmux, "new-session", "-d", "-s", self.name, "-x", "160", "-y", "50", command],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        return subprocess.run(
+            [self.tmux, "capture-pane", "-p", "-S", "-200", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+
+    def send(self, *keys: str) -> None:
+        subprocess.run([self.tmux, "send-keys", "-t", self.name, *keys], check=True)
+
+    def wait_for(self, text: str, *, count: int = 1, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if screen.count(text) >= count:
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} (x{count}) never appeared; the screen:\n{self.screen()}")
+
+    def alive(self) -> bool:
+        result = subprocess.run(
+            [self.tmux, "has-session", "-t", self.name], capture_output=True, check=False
+        )
+        return result.returncode == 0
+
+    def close(self) -> None:
+        subprocess.run(
+            [self.tmux, "kill-session", "-t", self.name], capture_output=True, check=False
+        )
+
+
+@pytest.fixture
+def tmux() -> str:
+    return require_program("tmux", "apt-get install tmux")
+
+
+@pytest.fixture
+def scripted_model() -> Iterator[ScriptedServer]:
+    long_story = " ".join(f"word{i}" for i in range(200))
+    script = [
+        tool_call_response([("calculate", {"expression": "6 * 7"})], chunk_delay=0.02),
+        ScriptedResponse(text_chunks("The answer is 42."), chunk_delay=0.02),
+        ScriptedResponse(text_chunks(long_story), chunk_delay=0.1),  # interrupted by Ctrl-C
+        ScriptedResponse(text_chunks("Yes, still here."), chunk_delay=0.02),
+    ]
+    with ScriptedServer(script) as server:
+        yield server
+
+
+def test_chat_repl_in_a_terminal(tmux: str, scripted_model: ScriptedServer, tmp_path: Path) -> None:
+    env = {
+        "AGENTKIT_BASE_URL": scripted_model.base_url,
+        "AGENTKIT_API_KEY": "test-key",
+        "NO_COLOR": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    root = Path(__file__).resolve().parents[1]
+    command = (
+        f"cd {shlex.quote(str(tmp_path))} && env PYTHONPATH={shlex.quote(str(root))} "
+        f"{exports} {shlex.quote(sys.executable)} -m agentkit chat --model scripted; "
+        "echo EXITED-$?; sleep 30"
+    )
+    terminal = Terminal(tmux, command)
+    try:
+        terminal.wait_for("you>")
+        terminal.send("What is 6 * 7?", "Enter")
+        screen = terminal.wait_for("The answer is 42.")
+        assert '→ calculate {"expression": "6 * 7"}' in screen
+        assert "✓ calculate" in screen
+        assert ": 42" in screen
+
+        terminal.wait_for("you>", count=2)
+        terminal.send("Tell me a long story", "Enter")
+        terminal.wait_for("word5")
+        terminal.send("C-c")
+        screen = terminal.wait_for("(stopped; this exchange is not kept)")
+        assert "word199" not in screen
+        # Ctrl-C closed the model stream it interrupted.
+        assert wait_until(lambda: scripted_model.open_connections == 0)
+
+        terminal.wait_for("you>", count=3)
+        terminal.send("Are you still there?", "Enter")
+        terminal.wait_for("Yes, still here.")
+        terminal.send("C-d")
+        terminal.wait_for("EXITED-0")
+    finally:
+        terminal.close()
+
+    requests = [request.json()["messages"] for request in scripted_model.requests]
+    assert len(requests) == 4
+    last = requests[-1]
+    # The conversation continued without the interrupted exchange.
+    assert [m["role"] for m in last] == ["system", "user", "assistant", "tool", "assistant", "user"]
+    assert last[1]["content"] == "What is 6 * 7?"
+    assert last[-1]["content"] == "Are you still there?"
+    assert all("long story" not in str(m.get("content")) for m in last)
+    # Nothing is left connected once the REPL has exited.
+    assert wait_until(lambda: scripted_model.open_connections == 0)
