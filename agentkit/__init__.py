@@ -62,6 +62,7 @@ from .models import OpenAIChatModel, RetryPolicy, StreamedTurn, Timeouts
 from .tools import RunContext, Tool, ToolOutcome, ToolRegistry, tool
 
 __version__ = "0.1.0.dev0"
+"""The installed agentkit version."""
 
 __all__ = [
     "APIConnectionError",

@@ -57,7 +57,15 @@ def excerpt(text: str, limit: int = _EXCERPT_LIMIT) -> str:
 
 
 class AgentkitError(Exception):
-    """Base class of every error agentkit raises."""
+    """Base class of every error agentkit raises.
+
+    Attributes:
+        result: When a run raised the error after it had started, the partial
+            `RunResult` (the conversation, usage and tool calls so far); else
+            None.
+    """
+
+    result: Any = None
 
 
 class UsageError(AgentkitError):
@@ -81,8 +89,8 @@ class APITimeoutError(ModelError):
     """A configured timeout expired.
 
     Attributes:
-        phase: Which timeout expired: ``"connect"``, ``"first_chunk"``,
-            ``"chunk_gap"`` or ``"total"``.
+        phase: Which timeout expired: ``"connect"``, ``"write"`` (sending the
+            request), ``"first_chunk"``, ``"chunk_gap"`` or ``"total"``.
         seconds: The configured limit that was exceeded.
     """
 
@@ -208,7 +216,9 @@ class IncompleteStreamError(StreamError):
         partial: AssistantMessage,
         dropped_tool_calls: tuple[ToolCall, ...] = (),
     ) -> None:
-        super().__init__(message)
+        # Not super(): in StreamTimeoutError the next class in the MRO is
+        # APITimeoutError, whose __init__ needs phase and seconds.
+        StreamError.__init__(self, message)
         self.message = partial
         self.dropped_tool_calls = dropped_tool_calls
 
@@ -309,7 +319,7 @@ class RunError(AgentkitError):
 
     Attributes:
         result: The partial `RunResult` (messages, usage and tool calls so far),
-            or None when the run failed before its first turn.
+            or None when the run failed before its first turn completed.
     """
 
     def __init__(self, message: str, *, result: Any = None) -> None:

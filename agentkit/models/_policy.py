@@ -26,18 +26,24 @@ class Timeouts:
     think for minutes before their first token.
 
     Attributes:
-        connect: Establishing the connection (and waiting for a pooled one).
-        first_chunk: From sending the request to the first chunk of the
-            stream (the response headers are included). Retried when it expires.
-        chunk_gap: Longest silence between two reads once the stream has
-            started; detects a stalled stream even while the connection stays
-            open. Not retried: the turn fails with `StreamTimeoutError`.
-        total: The whole turn, retries included.
+        connect: Establishing the connection (and waiting for a pooled one);
+            also bounds sending the request. Retried when it expires.
+        first_chunk: From sending the request to the first chunk, in total
+            (catches a server that keeps the connection busy with keep-alive
+            comments but never starts). Retried when it expires.
+        chunk_gap: Longest time without a chunk. Silence on the connection is
+            cut by the HTTP read timeout, which also applies while waiting for
+            the response headers and the first chunk (raise it for models
+            that think silently for longer); a stream that sends only
+            keep-alives is caught too. Before the first chunk it is retried;
+            after, the turn fails with `StreamTimeoutError` (phase
+            ``"chunk_gap"``) carrying the partial message.
+        total: The whole turn, retries included; checked between reads.
     """
 
     connect: float | None = _DEFAULT_CONNECT
-    first_chunk: float | None = 120.0
-    chunk_gap: float | None = 60.0
+    first_chunk: float | None = 300.0
+    chunk_gap: float | None = 120.0
     total: float | None = None
 
     @classmethod

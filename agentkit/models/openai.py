@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import anyio.lowlevel
 import httpx
 
 from .._errors import BadRequestError
@@ -88,6 +89,7 @@ class OpenAIChatModel:
         self.default_params = default_params
         self._client = http_client
         self._owns_client = http_client is None
+        self._client_loop: object = None
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
@@ -100,8 +102,16 @@ class OpenAIChatModel:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The pooled HTTP client (created on first use)."""
+        """The pooled HTTP client (created on first use, in the running event
+        loop: its connections belong to that loop)."""
+        if self._owns_client and self._client is not None:
+            loop = anyio.lowlevel.current_token().native_token
+            if loop is not self._client_loop:
+                # A new event loop (another anyio.run): the old pool's sockets
+                # belong to a loop that is gone; start a fresh pool.
+                self._client = None
         if self._client is None:
+            self._client_loop = anyio.lowlevel.current_token().native_token
             # No TLS context for a plain-http endpoint (local servers, tests):
             # loading the CA bundle costs ~0.2 s and no https request is made.
             self._client = httpx.AsyncClient(
@@ -143,7 +153,7 @@ class OpenAIChatModel:
         if tools:
             body["tools"] = list(tools)
         body["stream"] = True
-        if self.include_usage and "stream_options" not in params:
+        if self.include_usage and "stream_options" not in body:
             body["stream_options"] = {"include_usage": True}
         return StreamedTurn(self, body)
 
