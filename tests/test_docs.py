@@ -43,6 +43,7 @@ import pytest
 import agentkit
 import agentkit.testing
 import agentkit.tools
+import agentkit.ui
 from agentkit.testing import (
     RecordedRequest,
     ScriptedResponse,
@@ -53,7 +54,7 @@ from agentkit.testing import (
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PUBLIC_MODULES = (agentkit, agentkit.tools, agentkit.testing)
+PUBLIC_MODULES = (agentkit, agentkit.tools, agentkit.testing, agentkit.ui)
 RUN_BLOCK = re.compile(r"<!-- test: (run|pytest) -->\n```python\n(.*?)```", re.DOTALL)
 MARKER = re.compile(r"<!-- test: [^>]*-->")
 DIRECTIVE = re.compile(r"^::: ([\w.]+)[ \t]*$((?:\n[ \t]+\S.*)*)", re.MULTILINE)
