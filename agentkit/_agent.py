@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 import anyio
 import anyio.abc
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._delivery import EventCallback, callback_sink
 from ._errors import UsageError
@@ -151,7 +152,7 @@ class Agent(Generic[DepsT]):
         """
         return AgentRun(self, input, deps)
 
-    def _new_run(self, input: Input, deps: Any, sink: Any) -> Run:
+    def _new_run(self, input: Input, deps: Any, sink: Any, run_id: str | None = None) -> Run:
         return Run(
             model=self.model,
             registry=self.tools,
@@ -160,7 +161,7 @@ class Agent(Generic[DepsT]):
             deps=deps,
             sink=sink,
             settings=self.settings,
-            run_id=f"run_{uuid.uuid4().hex[:16]}",
+            run_id=run_id or _new_run_id(),
         )
 
 
@@ -172,19 +173,25 @@ class AgentRun:
     """
 
     def __init__(self, agent: Agent[Any], input: Input, deps: Any) -> None:
-        send, self._receive = anyio.create_memory_object_stream[Event](_STREAM_BUFFER)
-        self._send = send
-        self._run = agent._new_run(input, deps, send.send)
-        self.run_id = self._run.run_id
+        self._agent = agent
+        self._input = input
+        self._deps = deps
+        self.run_id = _new_run_id()
+        # Made on entry: a run that is never entered holds nothing to close.
+        self._send: MemoryObjectSendStream[Event] | None = None
+        self._receive: MemoryObjectReceiveStream[Event] | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
         self._result: RunResult | None = None
         self._error: BaseException | None = None
-        self._finished = False
 
     async def __aenter__(self) -> AgentRun:
+        if self._send is not None:
+            raise UsageError("This run was already started; call agent.stream() again.")
+        self._send, self._receive = anyio.create_memory_object_stream[Event](_STREAM_BUFFER)
+        run = self._agent._new_run(self._input, self._deps, self._send.send, self.run_id)
         self._task_group = anyio.create_task_group()
         await self._task_group.__aenter__()
-        self._task_group.start_soon(self._execute, name=f"agentkit {self.run_id}")
+        self._task_group.start_soon(self._execute, run, self._send, name=f"agentkit {self.run_id}")
         return self
 
     async def __aexit__(self, *exc_info: object) -> bool:
@@ -196,20 +203,30 @@ class AgentRun:
                 # as is instead of inside an ExceptionGroup.
                 await task_group.__aexit__(None, None, None)
         finally:
-            self._send.close()  # the run task may have been cancelled before it started
-            self._receive.close()
+            if self._send is not None and self._receive is not None:
+                self._send.close()  # the run task may have been cancelled before it started
+                self._receive.close()
         return False
 
     def __aiter__(self) -> AgentRun:
         return self
 
     async def __anext__(self) -> Event:
+        if self._receive is None:
+            # Without `async with` nothing runs: waiting would hang forever.
+            raise UsageError(
+                "Iterate the run inside `async with agent.stream(...) as run:`; "
+                "the block starts the run and stops it when left."
+            )
         try:
             return await self._receive.receive()
-        except anyio.EndOfStream:
-            if self._error is not None:
-                raise self._error from None
-            raise StopAsyncIteration from None
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            pass
+        # Raised outside the except block, so the error keeps its own
+        # __cause__ (``raise ... from None`` would erase it).
+        if self._error is not None:
+            raise self._error
+        raise StopAsyncIteration
 
     @property
     def result(self) -> RunResult:
@@ -225,12 +242,16 @@ class AgentRun:
             raise UsageError("The run has not finished; iterate it to the end first.")
         return self._result
 
-    async def _execute(self) -> None:
-        async with self._send:
+    async def _execute(self, run: Run, send: MemoryObjectSendStream[Event]) -> None:
+        async with send:
             try:
-                self._result = await self._run.execute()
+                self._result = await run.execute()
             except Exception as error:
                 self._error = error
+
+
+def _new_run_id() -> str:
+    return f"run_{uuid.uuid4().hex[:16]}"
 
 
 def _conversation(input: Input) -> list[dict[str, Any]]:

@@ -33,19 +33,26 @@ def callback_sink(callbacks: EventCallback | Sequence[EventCallback] | None) -> 
     else:
         handlers = tuple(callbacks)
 
+    # Events come from the stream and from tool tasks at once: one at a
+    # time, so an async callback is never re-entered while it awaits.
+    lock = anyio.Lock(fast_acquire=True)
+
     async def deliver(event: Event) -> None:
-        for handler in handlers:
-            try:
-                outcome = handler(event)
-                if inspect.isawaitable(outcome):
-                    await outcome
-            except Exception as error:
-                name = _name_of(handler)
-                raise CallbackError(
-                    f"The on_event callback {name} raised {type(error).__name__}: {error} "
-                    f"(on a {event.type!r} event); the run was stopped.",
-                    callback=name,
-                ) from error
+        if not handlers:
+            return
+        async with lock:
+            for handler in handlers:
+                try:
+                    outcome = handler(event)
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                except Exception as error:
+                    name = _name_of(handler)
+                    raise CallbackError(
+                        f"The on_event callback {name} raised {type(error).__name__}: {error} "
+                        f"(on a {event.type!r} event); the run was stopped.",
+                        callback=name,
+                    ) from error
 
     return deliver
 
@@ -59,19 +66,42 @@ class ToolEventPump:
         self._send: MemoryObjectSendStream[CustomEvent]
         self._receive: MemoryObjectReceiveStream[CustomEvent]
         self._send, self._receive = anyio.create_memory_object_stream[CustomEvent](math.inf)
+        # Counted on the event loop thread only (emit hops there first).
+        self._queued = 0
+        self._delivered = 0
+        self._progress: anyio.Event | None = None
 
     def emit(self, event: CustomEvent) -> None:
         """Queue ``event`` (sync; callable from any thread of the run)."""
         try:
-            anyio.from_thread.run_sync(self._send.send_nowait, event)
+            anyio.from_thread.run_sync(self._queue, event)
         except RuntimeError:  # not a worker thread: we are on the event loop
-            self._send.send_nowait(event)
+            self._queue(event)
 
     async def pump(self, sink: EventSink) -> None:
         """Forward queued events until `close` is called and all are sent."""
         async with self._receive:
             async for event in self._receive:
-                await sink(event)
+                try:
+                    await sink(event)
+                finally:
+                    self._delivered += 1
+                    progress, self._progress = self._progress, None
+                    if progress is not None:
+                        progress.set()
+
+    async def flush(self) -> None:
+        """Wait until every event queued so far has been delivered (so a
+        tool's progress events reach the user before its result)."""
+        target = self._queued
+        while self._delivered < target:
+            if self._progress is None:
+                self._progress = anyio.Event()
+            await self._progress.wait()
+
+    def _queue(self, event: CustomEvent) -> None:
+        self._send.send_nowait(event)
+        self._queued += 1
 
     def close(self) -> None:
         """No more events: `pump` returns once the queue is drained."""

@@ -98,7 +98,6 @@ class Run:
         self.run_id = run_id
         self._usage = Usage()
         self._records: list[ToolCallRecord] = []
-        self._executed_ids: set[str] = set()
         self._turns = 0
         self._last = AssistantMessage()
         self._limiter = anyio.CapacityLimiter(settings.max_parallel_tools)
@@ -152,6 +151,7 @@ class Run:
             await self._sink(TurnStarted(turn))
             message, records = await self._turn_with_retries(turn, pump)
             self._record_turn(message, records)
+            await pump.flush()
             await self._sink(TurnFinished(turn, message.finish_reason, message.usage))
             if message.finish_reason in ("length", "content_filter"):
                 return self._truncated(message.finish_reason)
@@ -208,7 +208,7 @@ class Run:
                 on_sink_error=self._abort,
                 eager=self._settings.eager_tools,
                 turn=turn,
-                executed_ids=self._executed_ids,
+                flush_events=pump.flush,
             )
             model_turn = self._model.stream(
                 self._request_messages(), self._definitions, **self._settings.model_params
@@ -217,7 +217,14 @@ class Run:
                 message = await self._stream(model_turn, calls)
             except StreamError as error:
                 message = model_turn.message
-                if not calls.executed_calls():
+                if message.finish_reason not in (None, "error"):
+                    # The finish chunk arrived: the turn is complete, only its
+                    # tail (usage, [DONE]) was lost. Streaming it again would
+                    # pay for the answer twice and could change it.
+                    self._log.warning("turn.tail_lost", turn=turn, error=str(error))
+                    if message.finish_reason not in ABNORMAL_FINISH_REASONS:
+                        calls.start_deferred()
+                elif not calls.executed_calls():
                     partial = bool(message.content or message.reasoning)
                     failure = _RetryTurn(error, discard_partial=partial)
                 else:

@@ -12,12 +12,16 @@ Rules (see docs/streaming.md "Eager tool execution"):
 4. If the turn does not finish normally (``length``, ``content_filter``, a
    broken stream), calls already started run to completion and are kept;
    deferred calls are dropped, never run.
-5. A call id is executed at most once per run.
+5. A call id is executed at most once per turn, and a turn is streamed again
+   only when none of its calls started, so no call ever runs twice. The same
+   id in a later turn is a new call: many servers number calls per turn
+   (``call_0``, ``call_1``...).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +59,7 @@ class TurnToolCalls:
         on_sink_error: Any,
         eager: bool,
         turn: int,
-        executed_ids: set[str],
+        flush_events: Callable[[], Awaitable[None]],
     ) -> None:
         self._task_group = task_group
         self._registry = registry
@@ -65,7 +69,7 @@ class TurnToolCalls:
         self._on_sink_error = on_sink_error
         self._eager = eager
         self._turn = turn
-        self._executed_ids = executed_ids
+        self._flush_events = flush_events
         self._started: dict[str, _Started] = {}
         self._deferred: list[ToolCall] = []
 
@@ -98,9 +102,8 @@ class TurnToolCalls:
         return tool is None or tool.eager
 
     def _start(self, call: ToolCall) -> None:
-        if call.id in self._executed_ids:
+        if call.id in self._started:  # the provider sent the same call twice
             return
-        self._executed_ids.add(call.id)
         self._started[call.id] = _Started(call)
         self._task_group.start_soon(self._execute, call, name=f"agentkit tool {call.name}")
 
@@ -129,6 +132,7 @@ class TurnToolCalls:
             value=outcome.value,
         )
         self._started[call.id].record = record
+        await self._flush_events()  # what the tool emitted comes before its result
         try:
             await self._sink(
                 ToolResult(call.id, call.name, outcome.output, outcome.is_error, duration)
