@@ -142,3 +142,35 @@ async def test_run_sync_inside_a_running_event_loop_is_a_usage_error(anyio_backe
     message = str(caught.value)
     assert anyio_backend in message
     assert "await agent.run" in message
+
+
+def test_run_sync_from_several_threads_at_once_shares_one_agent() -> None:
+    """Each thread runs its own event loop; each gets its own connection pool,
+    and closing one thread's pool at the end of its run leaves the others be."""
+
+    def responder(request: Any) -> Any:
+        messages = request.json()["messages"]
+        if messages[-1]["role"] == "tool":
+            return text_response(f"done {messages[0]['content']}", chunk_delay=0.005)
+        return tool_call_response([("greet", {"polite": True})], chunk_delay=0.005)
+
+    with ScriptedServer(responder=responder) as server:
+        agent = make_agent(server, tools=greeting_tools())
+        answers: list[str] = []
+        errors: list[BaseException] = []
+
+        def work(name: str) -> None:
+            try:
+                for _ in range(3):
+                    answers.append(agent.run_sync(name, deps=name).text)
+            except BaseException as error:  # reported below, with the thread's name
+                errors.append(error)
+
+        threads = [threading.Thread(target=work, args=(f"q{i}",)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not any(thread.is_alive() for thread in threads), "a run_sync thread hung"
+    assert errors == []
+    assert sorted(answers) == sorted(f"done q{i}" for i in range(4) for _ in range(3))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -88,8 +89,10 @@ class OpenAIChatModel:
         self.include_usage = include_usage
         self.default_params = default_params
         self._client = http_client
-        self._owns_client = http_client is None
-        self._client_loop: object = None
+        # One pool per event loop; a loop that ends takes its entry with it.
+        self._clients: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
@@ -102,28 +105,30 @@ class OpenAIChatModel:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The pooled HTTP client (created on first use, in the running event
-        loop: its connections belong to that loop)."""
-        if self._owns_client and self._client is not None:
-            loop = anyio.lowlevel.current_token().native_token
-            if loop is not self._client_loop:
-                # A new event loop (another anyio.run): the old pool's sockets
-                # belong to a loop that is gone; start a fresh pool.
-                self._client = None
-        if self._client is None:
-            self._client_loop = anyio.lowlevel.current_token().native_token
+        """The pooled HTTP client of the running event loop (created on first
+        use there). Connections belong to one event loop, so each loop that
+        uses the model (each ``run_sync`` call, each thread) gets its own pool."""
+        if self._client is not None:
+            return self._client
+        loop = anyio.lowlevel.current_token().native_token
+        client = self._clients.get(loop)
+        if client is None:
             # No TLS context for a plain-http endpoint (local servers, tests):
             # loading the CA bundle costs ~0.2 s and no https request is made.
-            self._client = httpx.AsyncClient(
+            client = httpx.AsyncClient(
                 verify=self.base_url.startswith("https://"),
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             )
-        return self._client
+            self._clients[loop] = client
+        return client
 
     async def aclose(self) -> None:
-        """Close the model's own HTTP client (not one you passed in)."""
-        if self._client is not None and self._owns_client:
-            client, self._client = self._client, None
+        """Close the pooled connections of the running event loop (a client
+        you passed in is yours to close)."""
+        if self._client is not None:
+            return
+        client = self._clients.pop(anyio.lowlevel.current_token().native_token, None)
+        if client is not None:
             await client.aclose()
 
     async def __aenter__(self) -> OpenAIChatModel:
