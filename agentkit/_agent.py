@@ -24,8 +24,9 @@ __all__ = ["Agent", "AgentRun"]
 
 DepsT = TypeVar("DepsT")
 
-Input = str | Sequence[Mapping[str, Any]]
-"""A user message, or a conversation of OpenAI-format messages."""
+Input = str | Mapping[str, Any] | Sequence[Mapping[str, Any]]
+"""A user message (text, or one OpenAI-format message dict), or a
+conversation of OpenAI-format messages."""
 
 _STREAM_BUFFER = 64
 
@@ -51,6 +52,7 @@ class Agent(Generic[DepsT]):
             failed; then `ToolFailureLimitExceeded`.
         turn_retries: How many times a turn whose stream broke before
             anything complete arrived is streamed again.
+        turn_retry_delay: Seconds before the first such retry (doubling).
         eager_tools: Start each tool call as soon as it is complete, while the
             model is still streaming (False: after the turn).
         max_parallel_tools: Most tool calls running at once.
@@ -70,6 +72,7 @@ class Agent(Generic[DepsT]):
         max_turns: int = 10,
         max_tool_failures: int = 3,
         turn_retries: int = 2,
+        turn_retry_delay: float = 0.5,
         eager_tools: bool = True,
         max_parallel_tools: int = 8,
         raise_on_truncation: bool = False,
@@ -78,12 +81,18 @@ class Agent(Generic[DepsT]):
         self.model: ChatModel = OpenAIChatModel(model) if isinstance(model, str) else model
         self.tools = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools or ())
         self.instructions = instructions
-        if max_turns < 1 or max_tool_failures < 1 or max_parallel_tools < 1 or turn_retries < 0:
-            raise UsageError("max_turns, max_tool_failures and max_parallel_tools must be >= 1.")
+        _check_limits(
+            max_turns=max_turns,
+            max_tool_failures=max_tool_failures,
+            max_parallel_tools=max_parallel_tools,
+            turn_retries=turn_retries,
+            turn_retry_delay=turn_retry_delay,
+        )
         self.settings = RunSettings(
             max_turns=max_turns,
             max_tool_failures=max_tool_failures,
             turn_retries=turn_retries,
+            turn_retry_delay=turn_retry_delay,
             eager_tools=eager_tools,
             max_parallel_tools=max_parallel_tools,
             raise_on_truncation=raise_on_truncation,
@@ -254,9 +263,19 @@ def _new_run_id() -> str:
     return f"run_{uuid.uuid4().hex[:16]}"
 
 
+def _check_limits(**limits: float) -> None:
+    minimums = {"turn_retries": 0, "turn_retry_delay": 0}
+    for name, value in limits.items():
+        minimum = minimums.get(name, 1)
+        if value < minimum:
+            raise UsageError(f"Agent({name}={value!r}): it must be >= {minimum}.")
+
+
 def _conversation(input: Input) -> list[dict[str, Any]]:
     if isinstance(input, str):
         return [{"role": "user", "content": input}]
+    if isinstance(input, Mapping):  # one message
+        return [dict(input)]
     messages = []
     for message in input:
         to_dict = getattr(message, "to_dict", None)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import inspect
 import math
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._errors import CallbackError
@@ -59,10 +61,13 @@ def callback_sink(callbacks: EventCallback | Sequence[EventCallback] | None) -> 
 
 class ToolEventPump:
     """Carries `CustomEvent`s emitted by tools (with ``RunContext.emit``) to
-    the run's sink, in order. ``emit`` works on the event loop and from
-    worker threads running sync tools."""
+    the run's sink, in order. ``emit`` works on the event loop and from any
+    thread (worker threads of sync tools, or a tool's own threads); after the
+    run ended it does nothing. Create it on the run's event loop."""
 
     def __init__(self) -> None:
+        self._loop_token = anyio.lowlevel.current_token()
+        self._loop_thread = threading.get_ident()
         self._send: MemoryObjectSendStream[CustomEvent]
         self._receive: MemoryObjectReceiveStream[CustomEvent]
         self._send, self._receive = anyio.create_memory_object_stream[CustomEvent](math.inf)
@@ -72,11 +77,14 @@ class ToolEventPump:
         self._progress: anyio.Event | None = None
 
     def emit(self, event: CustomEvent) -> None:
-        """Queue ``event`` (sync; callable from any thread of the run)."""
+        """Queue ``event`` (sync; callable from any thread)."""
         try:
-            anyio.from_thread.run_sync(self._queue, event)
-        except RuntimeError:  # not a worker thread: we are on the event loop
-            self._queue(event)
+            if threading.get_ident() == self._loop_thread:
+                self._queue(event)
+            else:  # the queue's counters live on the loop thread: hop there
+                anyio.from_thread.run_sync(self._queue, event, token=self._loop_token)
+        except (anyio.ClosedResourceError, RuntimeError):
+            pass  # the run is over (or its event loop is gone): nobody is listening
 
     async def pump(self, sink: EventSink) -> None:
         """Forward queued events until `close` is called and all are sent."""

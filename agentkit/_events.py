@@ -166,8 +166,11 @@ class TurnFinished(_EventBase):
 class Retry(_EventBase):
     """A request or turn is being retried after ``delay`` seconds.
 
-    When ``discard_partial`` is true, text already shown for this turn will be
-    streamed again: a UI should drop it.
+    ``kind`` says which: ``"request"`` (the model layer resends a request
+    that failed before its first chunk; nothing was shown yet) or ``"turn"``
+    (the runner streams a broken turn again). When ``discard_partial`` is
+    true, text already shown for this turn will be streamed again: a UI
+    should drop it. ``attempt`` counts per kind, from 1.
     """
 
     type: ClassVar[str] = "retry"
@@ -175,6 +178,7 @@ class Retry(_EventBase):
     reason: str
     delay: float
     discard_partial: bool = False
+    kind: str = "request"
 
 
 @dataclass(frozen=True, slots=True)

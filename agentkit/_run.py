@@ -7,6 +7,7 @@ import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import anyio
@@ -18,6 +19,7 @@ from ._errors import (
     ContentFilterError,
     MaxTurnsExceeded,
     OutputLengthError,
+    ProviderStreamError,
     StreamError,
     ToolFailureLimitExceeded,
 )
@@ -62,6 +64,10 @@ class RunSettings:
     max_parallel_tools: int = 8
     raise_on_truncation: bool = False
     model_params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+_TRUNCATED = frozenset({"length", "max_tokens", "content_filter"})
+"""Finish reasons that end the run with a cut answer (see raise_on_truncation)."""
 
 
 class _RetryTurn(Exception):
@@ -153,7 +159,7 @@ class Run:
             self._record_turn(message, records)
             await pump.flush()
             await self._sink(TurnFinished(turn, message.finish_reason, message.usage))
-            if message.finish_reason in ("length", "content_filter"):
+            if message.finish_reason in _TRUNCATED:
                 return self._truncated(message.finish_reason)
             if not message.tool_calls:
                 return self._result()
@@ -185,7 +191,9 @@ class Run:
                     raise retry.error from retry.error.__cause__
                 delay = self._settings.turn_retry_delay * 2 ** (attempt - 1)
                 self._log.info("turn.retry", turn=turn, attempt=attempt, reason=str(retry.error))
-                await self._sink(Retry(attempt, str(retry.error), delay, retry.discard_partial))
+                await self._sink(
+                    Retry(attempt, str(retry.error), delay, retry.discard_partial, "turn")
+                )
                 await anyio.sleep(delay)
 
     async def _turn(
@@ -193,8 +201,9 @@ class Run:
     ) -> tuple[AssistantMessage, list[ToolCallRecord]]:
         """Stream one turn while its calls run; all calls are done on return."""
         started_at = time.monotonic()
+        history = tuple(MappingProxyType(message) for message in self._messages)
         context: RunContext[Any] = RunContext(
-            self._deps, self.run_id, turn, tuple(self._messages), _emitter=pump.emit
+            self._deps, self.run_id, turn, history, _emitter=pump.emit
         )
         failure: Exception | None = None
         message = AssistantMessage()
@@ -232,7 +241,7 @@ class Run:
                         "turn.interrupted",
                         turn=turn,
                         error=str(error),
-                        kept_calls=len(message.tool_calls),
+                        kept_calls=len(calls.executed_calls()),
                     )
                     message = dataclasses.replace(message, finish_reason=None)
             except Exception as error:
@@ -258,6 +267,12 @@ class Run:
                 if event.__class__ is ToolCallReady:
                     calls.on_ready(event)
         message: AssistantMessage = model_turn.message
+        if message.finish_reason == "error":
+            raise ProviderStreamError(
+                "The provider ended the turn with finish_reason 'error'.",
+                error={"finish_reason": "error"},
+                payload="",
+            )
         if message.finish_reason not in ABNORMAL_FINISH_REASONS:
             calls.start_deferred()
         return message
@@ -296,10 +311,10 @@ class Run:
         result = self._result()
         if not self._settings.raise_on_truncation:
             return result
-        if finish_reason == "length":
+        if finish_reason in ("length", "max_tokens"):
             raise OutputLengthError(
-                "The model stopped at its output limit (finish_reason 'length'); raise "
-                "max_tokens or ask for a shorter answer. The partial result is on .result.",
+                f"The model stopped at its output limit (finish_reason {finish_reason!r}); "
+                "raise max_tokens or ask for a shorter answer. The partial result is on .result.",
                 result=result,
             )
         raise ContentFilterError(

@@ -12,6 +12,7 @@ import pytest
 from _agent_helpers import (
     API_KEY,
     ASYNC_TESTS,
+    Recorder,
     call_start,
     call_steps,
     finish,
@@ -28,6 +29,7 @@ from agentkit import (
     MaxTurnsExceeded,
     OpenAIChatModel,
     OutputLengthError,
+    Retry,
     RunResult,
     ToolFailureLimitExceeded,
     ToolRegistry,
@@ -341,16 +343,33 @@ async def test_length_raises_output_length_error_when_asked() -> None:
     assert "max_tokens" in str(caught.value)
 
 
-async def test_max_tokens_ends_the_run_but_is_not_treated_as_truncated() -> None:
-    # As documented (docs/errors.md): only "length" and "content_filter"
-    # raise with raise_on_truncation; "max_tokens" returns the result.
+async def test_max_tokens_is_length_under_another_name() -> None:
+    # Some providers say "max_tokens" for "length": the same truncation.
     script = [text_response("Cut", finish_reason="max_tokens")]
-    async with scripted_agent(script, raise_on_truncation=True) as (agent, server):
+    async with scripted_agent(script) as (agent, _server):
         result = await agent.run("Write a lot")
-
     assert result.finish_reason == "max_tokens"
     assert result.text == "Cut"
+
+    script = [text_response("Cut", finish_reason="max_tokens")]
+    async with scripted_agent(script, raise_on_truncation=True) as (agent, server):
+        with pytest.raises(OutputLengthError) as caught:
+            await agent.run("Write a lot")
+    assert caught.value.result.finish_reason == "max_tokens"
+    assert "'max_tokens'" in str(caught.value)
     assert len(server.requests) == 1
+
+
+async def test_finish_reason_error_is_a_failed_turn_streamed_again() -> None:
+    script = [text_response("Garbled", finish_reason="error"), text_response("Fine now.")]
+    async with scripted_agent(script) as (agent, server):
+        recorder = Recorder()
+        result = await agent.run("Hi", on_event=recorder)
+    assert result.text == "Fine now."
+    retries = [event for event in recorder.events if isinstance(event, Retry)]
+    assert [(r.kind, r.discard_partial) for r in retries] == [("turn", True)]
+    assert "finish_reason 'error'" in retries[0].reason
+    assert len(server.requests) == 2
 
 
 async def test_content_filter_ends_the_run_with_the_reason_on_the_result() -> None:

@@ -4,7 +4,8 @@ demo and the REPL work with no API key and no network.
 It reads each request like a model would: when the last message is the
 user's, it calls the tools the question asks for (arithmetic → ``calculate``,
 time → ``current_time``, files → ``search_files``, "research X" →
-``research``), when the request offers them, as parallel streamed tool calls; when tool results came back, it streams an answer built from them.
+``research``), when the request offers them, as parallel streamed tool
+calls; when tool results came back, it streams an answer built from them.
 """
 
 from __future__ import annotations
