@@ -4,8 +4,10 @@
 needs: choice 0 only; ``content`` as a string or as a list of typed parts;
 reasoning from ``reasoning_content``, ``reasoning`` or ``thinking`` parts;
 tool calls keyed by ``index`` (by ``id`` when ``index`` is missing), with
-``id`` and ``name`` taken once and never concatenated; arguments as string
-fragments or as a whole JSON object; usage from any chunk, the last one wins.
+``id`` and ``name`` taken once and never concatenated (a call that comes
+without an id gets a ``call_...`` one from its first event on); arguments as
+string fragments or as a whole JSON object; usage from any chunk, the last
+one wins.
 
 A tool call is *ready* (sealed) only on a structural signal: another call has
 begun and this call's arguments parse as a complete JSON object, or the turn
@@ -40,11 +42,14 @@ class _PendingCall:
     """A tool call being streamed. Arguments are kept as fragments and joined
     once, so a long call costs O(n), and argument events can share the list."""
 
-    __slots__ = ("fragments", "id", "index", "name", "ready")
+    __slots__ = ("fragments", "id", "id_is_synthetic", "index", "name", "ready")
 
     def __init__(self, index: int, call_id: str, name: str) -> None:
         self.index = index
-        self.id = call_id
+        # A provider that sends no id still gets one from the first event on,
+        # so started, arguments and ready events all name the call alike.
+        self.id = call_id or f"call_{uuid.uuid4().hex[:24]}"
+        self.id_is_synthetic = not call_id
         self.name = name
         self.fragments: list[str] = []
         self.ready: ToolCall | None = None
@@ -53,8 +58,6 @@ class _PendingCall:
         return ToolCall(self.id, self.name, "".join(self.fragments), self.index)
 
     def seal(self) -> ToolCall:
-        if not self.id:
-            self.id = f"call_{uuid.uuid4().hex[:24]}"
         self.ready = self.snapshot()
         return self.ready
 
@@ -155,8 +158,8 @@ class StreamAccumulator:
             call = self._begin_call(delta.get("index"), call_id, function.get("name") or "")
             events.append(ToolCallStarted(call.index, call.id, call.name))
         else:
-            if not call.id and call_id:
-                call.id = call_id
+            if call_id and call.id_is_synthetic and call.ready is None:
+                call.id, call.id_is_synthetic = call_id, False
             if not call.name and function.get("name"):
                 call.name = function["name"]
         arguments = function.get("arguments")

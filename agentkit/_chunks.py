@@ -22,19 +22,23 @@ def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
 
     Raises:
         MalformedChunkError: The payload is not a JSON object.
-        ProviderStreamError: The payload (or an ``event: error``) carries an
-            ``error`` object.
+        ProviderStreamError: The payload carries an ``error`` object, or the
+            event is an ``event: error`` (whatever its data).
     """
     data = event.data
     if data[:1] == "[" and data.strip() == "[DONE]":
         return DONE
-    if event.event != "message" and event.event != "error":
+    if event.event != "message":
+        if event.event == "error":
+            raise _provider_error(_error_payload(data), data)
         return None
     if not data.strip():
         return None
     try:
         chunk = _json_loads(data)
     except ValueError as error:
+        if data.strip() == "[DONE]":
+            return DONE
         raise MalformedChunkError(
             f"The stream sent a payload that is not JSON ({error}): {excerpt(data)!r}",
             payload=excerpt(data),
@@ -44,13 +48,22 @@ def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
             f"The stream sent a JSON payload that is not an object: {excerpt(data)!r}",
             payload=excerpt(data),
         )
-    if chunk.get("error") or event.event == "error":
+    if chunk.get("error"):
         raise _provider_error(chunk, data)
     return chunk
 
 
-def _provider_error(chunk: dict[str, Any], data: str) -> ProviderStreamError:
-    error = chunk.get("error", chunk)
+def _error_payload(data: str) -> Any:
+    """The payload of an ``event: error``: its JSON, or the text itself
+    (whatever it is, the provider reported an error)."""
+    try:
+        return _json_loads(data)
+    except ValueError:
+        return data.strip() or "unknown error"
+
+
+def _provider_error(chunk: Any, data: str) -> ProviderStreamError:
+    error = (chunk.get("error") or chunk) if isinstance(chunk, dict) else chunk
     if isinstance(error, dict):
         detail = error.get("message") or error.get("type") or error.get("code") or "unknown error"
     else:

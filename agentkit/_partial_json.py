@@ -70,16 +70,39 @@ def _trim_dangling(body: str) -> str:
         if body.endswith(prefix) and body[: -len(prefix)].rstrip()[-1:] in (":", ",", "["):
             body = body[: -len(prefix)].rstrip()
             break
-    while body.endswith((",", ":", "-", ".")):
-        body = body[:-1].rstrip()
-    return body
+    while True:
+        if body.endswith((",", ":", "-", "+", ".")):
+            body = body[:-1].rstrip()
+        elif body[-1:] in ("e", "E") and body[-2:-1].isdigit():
+            body = body[:-1]  # an exponent without its digits
+        else:
+            return body
 
 
 def _drop_last_member(completed: str) -> str:
     """Fallback: cut back to the last comma or opening bracket and close again."""
-    cut = max(completed.rfind(","), completed.rfind("{"), completed.rfind("["))
+    cut = _last_separator(completed)
     if cut < 0:
         return ""
     head = completed[:cut] if completed[cut] == "," else completed[: cut + 1]
     shorter = _complete(head)
     return shorter if len(shorter) < len(completed) else ""
+
+
+def _last_separator(text: str) -> int:
+    """Position of the last ``,``, ``{`` or ``[`` outside strings, or -1."""
+    last = -1
+    in_string = escaped = False
+    for position, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in ",{[":
+            last = position
+    return last

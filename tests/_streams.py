@@ -4,14 +4,22 @@ settings for tests over loopback HTTP."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
+import pytest
+import structlog
+
 from agentkit import (
+    AgentkitError,
     AssistantMessage,
     Event,
     OpenAIChatModel,
@@ -33,6 +41,17 @@ FAST_TIMEOUTS = Timeouts(connect=1, first_chunk=0.5, chunk_gap=0.2)
 FAST_RETRIES = RetryPolicy(initial_delay=0.01, max_delay=0.02)
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
+
+HTTPX_GENERATOR_WARNINGS = [
+    pytest.mark.filterwarnings("ignore:Async generator 'httpx[.]:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore:Async generator 'httpcore[.]:ResourceWarning"),
+]
+"""Trio warns when an async generator is garbage collected unexhausted.
+httpx and httpcore implement response streams as nested async generators that
+a reader cannot close from outside (encode/httpx#3686), so leaving a stream
+early (a break, a stall, a cut connection) makes trio warn about *their*
+generators. Only those are ignored: agentkit's own generators must still be
+closed properly."""
 
 
 def shared_streams_dir() -> Path:
@@ -96,7 +115,7 @@ def usage_only(prompt: int = 10, completion: int = 5, **more: Any) -> dict[str, 
 def call(
     index: int | None = 0,
     *,
-    id: str | None = None,  # noqa: A002 - the wire name
+    id: str | None = None,
     name: str | None = None,
     arguments: Any = None,
     **extra: Any,
@@ -173,7 +192,7 @@ def read_in_process(data: bytes, cuts: Iterable[int] = ()) -> Reading:
                 return
             events.extend(accumulator.add(parsed))  # type: ignore[arg-type]
 
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         if end > start and not done:
             apply(decoder.feed(data[start:end]))
     if not done:
@@ -210,10 +229,11 @@ def load_expected(stream: Path) -> dict[str, Any]:
 
 def make_model(server: ScriptedServer, **options: Any) -> OpenAIChatModel:
     """A model pointed at ``server`` with fast timeouts and retries."""
+    options.setdefault("base_url", server.base_url)
     options.setdefault("api_key", API_KEY)
     options.setdefault("timeout", FAST_TIMEOUTS)
     options.setdefault("retry_policy", FAST_RETRIES)
-    return OpenAIChatModel("test-model", base_url=server.base_url, **options)
+    return OpenAIChatModel("test-model", **options)
 
 
 async def run_turn(
@@ -227,3 +247,80 @@ async def run_turn(
         async for event in turn:
             events.append(event)
     return events, turn.message
+
+
+async def failed_turn(
+    model: OpenAIChatModel,
+    error_type: type[AgentkitError],
+    messages: Sequence[Mapping[str, Any]] = MESSAGES,
+    **params: Any,
+) -> tuple[list[Event], Any]:
+    """Stream a turn that must fail with ``error_type``; return the events
+    delivered before the failure and the error (checked free of the key)."""
+    events: list[Event] = []
+    with pytest.raises(error_type) as caught:
+        await _collect_into(events, model, messages, params)
+    assert_no_key_in_error(caught.value)
+    return events, caught.value
+
+
+async def _collect_into(
+    events: list[Event],
+    model: OpenAIChatModel,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+) -> None:
+    async with model.stream(messages, **params) as turn:
+        async for event in turn:
+            events.append(event)
+
+
+def assert_no_key_in_error(error: BaseException) -> None:
+    """The key is in no message, repr or attribute of the error or its causes."""
+    seen: BaseException | None = error
+    while seen is not None:
+        assert API_KEY not in str(seen)
+        assert API_KEY not in repr(seen)
+        assert API_KEY not in repr(getattr(seen, "__dict__", {}))
+        seen = seen.__cause__ or seen.__context__
+
+
+@contextmanager
+def unconfigured_structlog() -> Iterator[None]:
+    """structlog as in an application that never configured it: agentkit's
+    events then go to stdlib logging (other test modules may have configured
+    structlog, and ``capture_logs`` leaves it marked as configured)."""
+    saved = structlog.get_config() if structlog.is_configured() else None
+    structlog.reset_defaults()
+    try:
+        yield
+    finally:
+        if saved is None:
+            structlog.reset_defaults()
+        else:
+            structlog.configure(**saved)
+
+
+def watch_logs_for_key(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Body of an autouse fixture: capture every log at DEBUG during the test,
+    then check that the API key is nowhere in it."""
+    with unconfigured_structlog():
+        caplog.set_level(logging.DEBUG)
+        yield
+    assert API_KEY not in caplog.text
+    for record in caplog.records:
+        assert API_KEY not in repr(record.__dict__)
+
+
+async def wait_for_server(condition: Callable[[], bool], limit: float = 2.0) -> None:
+    """Wait until ``condition`` holds. The server changes its counters in its
+    own thread, so there is nothing to await: poll, within ``limit`` seconds."""
+    with anyio.fail_after(limit):
+        while not condition():  # noqa: ASYNC110 (nothing to wait on across threads)
+            await anyio.sleep(0.01)
+
+
+async def read_into(received: bytearray, pieces: AsyncIterator[bytes]) -> None:
+    """Append every piece to ``received`` (kept when reading fails midway)."""
+    async for piece in pieces:
+        received += piece

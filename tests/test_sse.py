@@ -3,6 +3,7 @@ split at any byte boundary."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import pytest
@@ -23,7 +24,7 @@ def decode(*pieces: bytes) -> list[ServerSentEvent]:
 
 def decode_split(data: bytes, cuts: Iterable[int]) -> list[ServerSentEvent]:
     bounds = [0, *sorted(set(cuts)), len(data)]
-    return decode(*(data[a:b] for a, b in zip(bounds, bounds[1:])))
+    return decode(*(data[a:b] for a, b in itertools.pairwise(bounds)))
 
 
 def datas(events: list[ServerSentEvent]) -> list[str]:
@@ -46,9 +47,7 @@ def test_only_one_space_after_the_colon_is_removed() -> None:
 
 
 def test_multi_line_data_joined_with_newline() -> None:
-    assert datas(decode(b"data: first\ndata: second\ndata:third\n\n")) == [
-        "first\nsecond\nthird"
-    ]
+    assert datas(decode(b"data: first\ndata: second\ndata:third\n\n")) == ["first\nsecond\nthird"]
 
 
 def test_data_line_with_empty_value_keeps_its_empty_line() -> None:

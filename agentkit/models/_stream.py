@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -24,14 +25,14 @@ from .._errors import (
     APITimeoutError,
     IncompleteStreamError,
     ModelError,
-    RateLimitError,
+    StreamError,
     StreamTimeoutError,
 )
 from .._events import Event, Retry
 from .._logging import get_logger
 from .._messages import AssistantMessage
 from .._sse import ServerSentEvent, SSEDecoder
-from ._policy import RETRYABLE_STATUS_CODES
+from ._policy import RETRYABLE_STATUS_CODES, parse_retry_after
 from ._status import BODY_LIMIT, status_error
 
 if TYPE_CHECKING:
@@ -45,10 +46,15 @@ _DRAIN_SECONDS = 1.0
 class _RetryableError(Exception):
     """Internal: a failure before any event was delivered, safe to retry."""
 
-    def __init__(self, error: ModelError, retry_after: float | None = None) -> None:
+    def __init__(
+        self, error: ModelError, retry_after: float | None = None, *, resend: bool = False
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
+        # A request corrected on our side (stream_options dropped): sent again
+        # at once, whatever the retry budget.
+        self.resend = resend
 
 
 class StreamedTurn:
@@ -86,6 +92,8 @@ class StreamedTurn:
         self._response: httpx.Response | None = None
         self._closed = False
         self._done = False
+        # A bad payload, raised once the events before it are delivered.
+        self._payload_error: StreamError | None = None
 
     async def __aenter__(self) -> StreamedTurn:
         return self
@@ -134,12 +142,15 @@ class StreamedTurn:
     async def _stream(self) -> AsyncIterator[Event]:
         deadline = _deadline(self._model.timeouts.total)
         opened: list[tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]] = []
-        async for retry in self._open_with_retries(deadline, opened):
-            yield retry
+        async with aclosing(self._open_with_retries(deadline, opened)) as retries:
+            async for retry in retries:
+                yield retry
         byte_stream, decoder, first_events = opened[0]
         try:
             for event in first_events:
                 yield event
+            if self._payload_error is not None:
+                raise self._payload_error
             if not self._done:
                 # The read loop lives here rather than in a helper generator:
                 # one async-generator layer less per event.
@@ -157,15 +168,25 @@ class StreamedTurn:
                             chunks_seen, last_chunk_at = accumulator.chunk_count, now
                         elif now - last_chunk_at > gap and not self._done:
                             raise self._stalled(total_expired=False)
-                        if now > deadline and not self._done:
-                            raise self._stalled(total_expired=True)
+                        # What arrived is delivered before any timeout is
+                        # raised, so the events match the error's message.
                         for event in events:
                             yield event
+                        if self._payload_error is not None:
+                            raise self._payload_error
                         if self._done:
                             break
+                        if now > deadline:
+                            raise self._stalled(total_expired=True)
                     else:
                         for event in self._end_without_done(decoder):
                             yield event
+                        if self._payload_error is not None:
+                            raise self._payload_error
+                        if not self._done and accumulator.finish_reason is None:
+                            raise self._incomplete(
+                                "the stream ended without [DONE] and without a finish_reason"
+                            )
                 except httpx.ReadTimeout as error:
                     raise self._stalled(total_expired=clock() >= deadline) from error
                 except httpx.TransportError as error:
@@ -179,7 +200,7 @@ class StreamedTurn:
         self,
         deadline: float,
         opened: list[tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]],
-    ) -> AsyncIterator[Retry]:
+    ) -> AsyncGenerator[Retry, None]:
         """Open the stream into ``opened``, yielding a `Retry` before each retry."""
         retry = 0
         while True:
@@ -188,7 +209,10 @@ class StreamedTurn:
                 return
             except _RetryableError as failure:
                 retry += 1
-                delay = self._model.retry_policy.delay(retry, failure.retry_after)
+                if failure.resend:
+                    delay: float | None = 0.0
+                else:
+                    delay = self._model.retry_policy.delay(retry, failure.retry_after)
                 if delay is None or time.monotonic() + delay >= deadline:
                     raise failure.error from failure.__cause__
                 get_logger("agentkit.model").info(
@@ -244,7 +268,7 @@ class StreamedTurn:
         decoder = SSEDecoder()
         async for raw in byte_stream:
             events = self._events_from(decoder.feed(raw))
-            if self._done or self._accumulator.chunk_count:
+            if self._done or self._accumulator.chunk_count or self._payload_error:
                 return byte_stream, decoder, events
         raise _RetryableError(
             APIConnectionError(f"{model.chat_url} closed the stream before sending any chunk.")
@@ -260,34 +284,38 @@ class StreamedTurn:
         error = status_error(response, body)
         status = response.status_code
         if status in RETRYABLE_STATUS_CODES or status >= 500:
-            retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-            raise _RetryableError(error, retry_after)
+            raise _RetryableError(error, parse_retry_after(response.headers))
         if self._model.drop_stream_options_if_rejected(error):
-            raise _RetryableError(error, retry_after=0.0)
+            raise _RetryableError(error, resend=True)
         raise error
 
     def _events_from(self, server_events: list[ServerSentEvent]) -> list[Event]:
-        """The events of the chunks carried by ``server_events``."""
+        """The events of the chunks carried by ``server_events``. A bad or
+        error payload stops there and is kept in ``_payload_error``: the
+        caller delivers the events of the chunks before it, then raises it."""
         events: list[Event] = []
         add = self._accumulator.add
-        for server_event in server_events:
-            chunk = chunk_from_event(server_event)
-            if chunk is None:
-                continue
-            if chunk is DONE:
-                self._done = True
-                events.extend(self._accumulator.close())
-                break
-            events.extend(add(chunk))  # type: ignore[arg-type]
+        try:
+            for server_event in server_events:
+                chunk = chunk_from_event(server_event)
+                if chunk is None:
+                    continue
+                if chunk is DONE:
+                    self._done = True
+                    events.extend(self._accumulator.close())
+                    break
+                events.extend(add(chunk))  # type: ignore[arg-type]
+        except StreamError as error:
+            self._payload_error = error
         return events
 
     def _end_without_done(self, decoder: SSEDecoder) -> list[Event]:
-        """The body ended without ``[DONE]``: fine if a finish reason came."""
+        """The body ended without ``[DONE]``: the events of a last,
+        unterminated event, and the calls sealed if a finish reason came (the
+        caller raises when none did)."""
         events = self._events_from(decoder.flush())
-        if self._done:
+        if self._done or self._accumulator.finish_reason is None:
             return events
-        if self._accumulator.finish_reason is None:
-            raise self._incomplete("the stream ended without [DONE] and without a finish_reason")
         return events + self._accumulator.close()
 
     # ---------------------------------------------------------------- errors

@@ -188,7 +188,7 @@ def raw_response(
 ) -> ScriptedResponse:
     """Stream ``data`` exactly, cut at the given byte offsets (each piece
     written separately, ``delay`` seconds apart). No ``[DONE]`` is added."""
-    bounds = [0, *sorted(set(pieces)), len(data)]
+    bounds = [0, *sorted({offset for offset in pieces if 0 < offset < len(data)}), len(data)]
     parts = [data[start:end] for start, end in itertools.pairwise(bounds) if end > start]
     return ScriptedResponse(parts, done=False, chunk_delay=delay)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn
 
 import anyio
 import anyio.abc
@@ -106,7 +106,9 @@ class ScriptedServer:
         self._portal_cm = anyio.from_thread.start_blocking_portal()
         self._portal = self._portal_cm.__enter__()
         listener = self._portal.call(self._listen)
-        self._portal.start_task_soon(self._serve, listener)
+        # start_task, not start_task_soon: it returns once the serving task
+        # holds its cancel scope, so an immediate stop() can always cancel it.
+        self._portal.start_task(self._serve, listener)
 
     def stop(self) -> None:
         """Stop serving and close every connection."""
@@ -139,8 +141,14 @@ class ScriptedServer:
         self._port = listener.extra(anyio.abc.SocketAttribute.local_port)
         return listener
 
-    async def _serve(self, listener: anyio.abc.Listener[anyio.abc.SocketStream]) -> None:
+    async def _serve(
+        self,
+        listener: anyio.abc.Listener[anyio.abc.SocketStream],
+        *,
+        task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+    ) -> None:
         with anyio.CancelScope() as self._cancel:
+            task_status.started()
             async with listener:
                 await listener.serve(self._handle_connection)
 
@@ -182,7 +190,7 @@ class ScriptedServer:
         request = RecordedRequest(method, path, headers, body)
         self.requests.append(request)
         response = self._next_response(request)
-        return await _send(stream, response)
+        return await _send(stream, response, receiver)
 
     def _next_response(self, request: RecordedRequest) -> ScriptedResponse:
         if self._responder is not None:
@@ -197,7 +205,11 @@ class ScriptedServer:
         return ScriptedResponse(status=500, body=body.encode())
 
 
-async def _send(stream: anyio.abc.SocketStream, response: ScriptedResponse) -> bool:
+async def _send(
+    stream: anyio.abc.SocketStream,
+    response: ScriptedResponse,
+    receiver: BufferedByteReceiveStream,
+) -> bool:
     if response.headers_delay:
         await anyio.sleep(response.headers_delay)
     reason = (
@@ -219,17 +231,23 @@ async def _send(stream: anyio.abc.SocketStream, response: ScriptedResponse) -> b
     if response.body is not None:
         await stream.send(response.body)
         return True
-    return await _send_stream(stream, response)
+    return await _send_stream(stream, response, receiver)
 
 
-async def _send_stream(stream: anyio.abc.SocketStream, response: ScriptedResponse) -> bool:
+async def _send_stream(
+    stream: anyio.abc.SocketStream,
+    response: ScriptedResponse,
+    receiver: BufferedByteReceiveStream,
+) -> bool:
     budget = response.close_after_bytes
     steps: list[Any] = list(response.steps)
     if response.done:
         steps.append(b"data: [DONE]\n\n")
     for step in steps:
         if isinstance(step, Pause):
-            await anyio.sleep(step.seconds if step.seconds is not None else float("inf"))
+            if step.seconds is None:
+                await _wait_for_disconnect(receiver)
+            await anyio.sleep(step.seconds)
             continue
         if isinstance(step, Disconnect):
             return False
@@ -250,3 +268,11 @@ async def _send_stream(stream: anyio.abc.SocketStream, response: ScriptedRespons
             await stream.send(b"%x\r\n%s\r\n" % (len(data), data))
     await stream.send(b"0\r\n\r\n")
     return True
+
+
+async def _wait_for_disconnect(receiver: BufferedByteReceiveStream) -> NoReturn:
+    """Stall until the client closes the connection (or the server stops).
+    Nothing can follow an endless stall, so whatever the client sends
+    meanwhile is read and dropped."""
+    while True:
+        await receiver.receive()
