@@ -152,10 +152,13 @@ class StreamAccumulator:
     def _add_tool_call_delta(self, delta: dict[str, Any], events: list[Event]) -> None:
         function = delta.get("function") or {}
         call_id = delta.get("id") or ""
-        call = self._find_call(delta.get("index"), call_id)
+        index = delta.get("index")
+        if index.__class__ is not int:
+            index = _as_index(index)
+        call = self._find_call(index, call_id, function)
         if call is None:
             self._seal_complete_calls(events)
-            call = self._begin_call(delta.get("index"), call_id, function.get("name") or "")
+            call = self._begin_call(index, call_id, function.get("name") or "")
             events.append(ToolCallStarted(call.index, call.id, call.name))
         else:
             if call_id and call.id_is_synthetic and call.ready is None:
@@ -177,15 +180,29 @@ class StreamAccumulator:
             ToolCallArgumentsDelta(call.index, call.id, arguments, fragments, len(fragments))
         )
 
-    def _find_call(self, index: Any, call_id: str) -> _PendingCall | None:
-        if isinstance(index, int):
+    def _find_call(
+        self, index: int | None, call_id: str, function: dict[str, Any]
+    ) -> _PendingCall | None:
+        if index is not None:
             return self._calls_by_index.get(index)
         if call_id:
             return next((call for call in self._calls if call.id == call_id), None)
-        return self._calls[-1] if self._calls else None
+        if not self._calls:
+            return None
+        # Neither index nor id: a continuation of the last call, unless that
+        # call is already a whole object and this fragment names a function
+        # and brings arguments (whole calls sent back to back, anonymously).
+        last = self._calls[-1]
+        if (
+            function.get("name")
+            and function.get("arguments")
+            and _is_complete_object("".join(last.fragments))
+        ):
+            return None
+        return last
 
-    def _begin_call(self, index: Any, call_id: str, name: str) -> _PendingCall:
-        if not isinstance(index, int):
+    def _begin_call(self, index: int | None, call_id: str, name: str) -> _PendingCall:
+        if index is None:
             index = max(self._calls_by_index, default=-1) + 1
         call = _PendingCall(index, call_id, name)
         self._calls.append(call)
@@ -286,6 +303,13 @@ def _text_of(value: Any) -> str:
         text = value.get("text")
         return text if isinstance(text, str) else ""
     return ""
+
+
+def _as_index(value: Any) -> int | None:
+    """A wire ``index`` that is not an int: a numeric string, or missing."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 def _is_complete_object(arguments: str) -> bool:

@@ -922,3 +922,42 @@ def test_any_fragmentation_of_arguments_accumulates_exactly(
     assert deltas[-1].arguments_so_far == arguments
     for delta in deltas:
         delta.partial_arguments  # noqa: B018 - must never raise
+
+
+def test_whole_anonymous_calls_back_to_back_stay_separate() -> None:
+    """No index and no id: a fragment naming a function with arguments, after
+    a call that is already a whole object, is a new call."""
+    accumulator = StreamAccumulator()
+    calls = [
+        {"function": {"name": "get_weather", "arguments": '{"city": "Hanoi"}'}},
+        {"function": {"name": "get_time", "arguments": '{"zone": "UTC"}'}},
+    ]
+    accumulator.add({"choices": [{"index": 0, "delta": {"tool_calls": calls}}]})
+    accumulator.add({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    message = accumulator.message
+    assert [(c.name, c.arguments) for c in message.tool_calls] == [
+        ("get_weather", '{"city": "Hanoi"}'),
+        ("get_time", '{"zone": "UTC"}'),
+    ]
+    assert message.tool_calls[0].id != message.tool_calls[1].id
+
+
+def test_anonymous_fragments_repeating_the_name_continue_the_call() -> None:
+    accumulator = StreamAccumulator()
+    for piece in ('{"city": ', '"Hanoi"}', ""):
+        fragment = {"function": {"name": "get_weather", "arguments": piece}}
+        accumulator.add({"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}}]})
+    accumulator.add({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    assert [(c.name, c.arguments) for c in accumulator.message.tool_calls] == [
+        ("get_weather", '{"city": "Hanoi"}')
+    ]
+
+
+def test_a_numeric_string_index_counts_as_the_index() -> None:
+    accumulator = StreamAccumulator()
+    first = {"index": "0", "id": "a", "function": {"name": "f", "arguments": '{"x": '}}
+    second = {"index": "0", "function": {"arguments": "1}"}}
+    for fragment in (first, second):
+        accumulator.add({"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}}]})
+    accumulator.add({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    assert [(c.id, c.arguments) for c in accumulator.message.tool_calls] == [("a", '{"x": 1}')]

@@ -42,6 +42,7 @@ from agentkit import (
     ToolCallReady,
     ToolCallStarted,
     Usage,
+    UsageError,
 )
 from agentkit.testing import (
     Pause,
@@ -521,3 +522,9 @@ async def test_key_never_in_stdlib_logs(caplog: pytest.LogCaptureFixture) -> Non
         await run_turn(model)
     assert "model.retry" in caplog.text  # agentkit's events do reach stdlib logging
     assert API_KEY not in caplog.text
+
+
+def test_the_client_outside_an_event_loop_is_a_usage_error() -> None:
+    model = OpenAIChatModel("m", base_url="http://127.0.0.1:9/v1", api_key="k")
+    with pytest.raises(UsageError, match="belong to an event loop"):
+        model.client  # noqa: B018

@@ -20,20 +20,14 @@ import httpx
 
 from .._accumulate import StreamAccumulator
 from .._chunks import DONE, chunk_from_event
-from .._errors import (
-    APIConnectionError,
-    APITimeoutError,
-    IncompleteStreamError,
-    ModelError,
-    StreamError,
-    StreamTimeoutError,
-)
+from .._errors import APIConnectionError, ModelError, StreamError
 from .._events import Event, Retry
 from .._logging import get_logger
 from .._messages import AssistantMessage
 from .._sse import ServerSentEvent, SSEDecoder
 from ._policy import RETRYABLE_STATUS_CODES, parse_retry_after
 from ._status import BODY_LIMIT, status_error
+from ._stream_errors import interrupted, stalled, timed_out_before_stream, too_late_for_first_chunk
 
 if TYPE_CHECKING:
     from .openai import OpenAIChatModel
@@ -167,7 +161,7 @@ class StreamedTurn:
                         if accumulator.chunk_count != chunks_seen:
                             chunks_seen, last_chunk_at = accumulator.chunk_count, now
                         elif now - last_chunk_at > gap and not self._done:
-                            raise self._stalled(total_expired=False)
+                            raise stalled(accumulator, self._model.timeouts, total_expired=False)
                         # What arrived is delivered before any timeout is
                         # raised, so the events match the error's message.
                         for event in events:
@@ -177,20 +171,23 @@ class StreamedTurn:
                         if self._done:
                             break
                         if now > deadline:
-                            raise self._stalled(total_expired=True)
+                            raise stalled(accumulator, self._model.timeouts, total_expired=True)
                     else:
                         for event in self._end_without_done(decoder):
                             yield event
                         if self._payload_error is not None:
                             raise self._payload_error
                         if not self._done and accumulator.finish_reason is None:
-                            raise self._incomplete(
-                                "the stream ended without [DONE] and without a finish_reason"
+                            raise interrupted(
+                                accumulator,
+                                "the stream ended without [DONE] and without a finish_reason",
                             )
                 except httpx.ReadTimeout as error:
-                    raise self._stalled(total_expired=clock() >= deadline) from error
+                    raise stalled(
+                        accumulator, self._model.timeouts, total_expired=clock() >= deadline
+                    ) from error
                 except httpx.TransportError as error:
-                    raise self._incomplete(f"the connection broke ({error!r})") from error
+                    raise interrupted(accumulator, f"the connection broke ({error!r})") from error
             await _drain(byte_stream)
         finally:
             with anyio.CancelScope(shield=True):
@@ -232,7 +229,9 @@ class StreamedTurn:
                 return await self._send_and_read_first_chunk(deadline)
             except httpx.TimeoutException as error:
                 await self._close_response()
-                raise _RetryableError(self._timeout_before_stream(error)) from error
+                raise _RetryableError(
+                    timed_out_before_stream(error, self._model.chat_url, timeouts)
+                ) from error
             except httpx.TransportError as error:
                 await self._close_response()
                 unreachable = APIConnectionError(
@@ -241,19 +240,8 @@ class StreamedTurn:
                 raise _RetryableError(unreachable) from error
         await self._close_response()
         if deadline <= first_chunk_deadline:
-            raise APITimeoutError(
-                f"The turn exceeded its total timeout of {timeouts.total} s before the "
-                "first chunk arrived.",
-                phase="total",
-                seconds=timeouts.total or 0.0,
-            )
-        late = APITimeoutError(
-            f"No chunk arrived within {timeouts.first_chunk} s of sending the request "
-            "(first_chunk timeout).",
-            phase="first_chunk",
-            seconds=timeouts.first_chunk or 0.0,
-        )
-        raise _RetryableError(late)
+            raise too_late_for_first_chunk(timeouts, total_expired=True)
+        raise _RetryableError(too_late_for_first_chunk(timeouts, total_expired=False))
 
     async def _send_and_read_first_chunk(
         self, deadline: float
@@ -318,58 +306,11 @@ class StreamedTurn:
             return events
         return events + self._accumulator.close()
 
-    # ---------------------------------------------------------------- errors
-
     def _read_timeout(self, deadline: float) -> float | None:
         gap = self._model.timeouts.chunk_gap
         remaining = deadline - time.monotonic()
         limit = min(math.inf if gap is None else gap, remaining)
         return None if limit == math.inf else max(limit, 0.001)
-
-    def _timeout_before_stream(self, error: httpx.TimeoutException) -> APITimeoutError:
-        timeouts = self._model.timeouts
-        if isinstance(error, (httpx.ConnectTimeout, httpx.PoolTimeout)):
-            return APITimeoutError(
-                f"Timed out connecting to {self._model.chat_url} "
-                f"(connect timeout {timeouts.connect} s).",
-                phase="connect",
-                seconds=timeouts.connect or 0.0,
-            )
-        return APITimeoutError(
-            f"{self._model.chat_url} sent nothing for {timeouts.chunk_gap} s before the "
-            "first chunk (chunk_gap timeout).",
-            phase="chunk_gap",
-            seconds=timeouts.chunk_gap or 0.0,
-        )
-
-    def _incomplete(self, what: str) -> IncompleteStreamError:
-        accumulator = self._accumulator
-        partial = accumulator.message
-        return IncompleteStreamError(
-            f"The model stream was interrupted: {what}. "
-            f"Received {len(partial.content)} characters of text and "
-            f"{len(partial.tool_calls)} complete tool call(s) before the break; "
-            "they are on this error's .message.",
-            partial=partial,
-            dropped_tool_calls=accumulator.pending_tool_calls,
-        )
-
-    def _stalled(self, *, total_expired: bool) -> StreamTimeoutError:
-        timeouts = self._model.timeouts
-        accumulator = self._accumulator
-        if total_expired:
-            phase, seconds = "total", timeouts.total or 0.0
-            what = f"the turn exceeded its total timeout of {seconds} s"
-        else:
-            phase, seconds = "chunk_gap", timeouts.chunk_gap or 0.0
-            what = f"no chunk for {seconds} s (chunk_gap timeout); the stream stalled"
-        return StreamTimeoutError(
-            f"The model stream was interrupted: {what}. The partial message is on .message.",
-            phase=phase,
-            seconds=seconds,
-            partial=accumulator.message,
-            dropped_tool_calls=accumulator.pending_tool_calls,
-        )
 
 
 def _deadline(seconds: float | None) -> float:

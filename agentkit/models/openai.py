@@ -10,7 +10,7 @@ from typing import Any
 import anyio.lowlevel
 import httpx
 
-from .._errors import BadRequestError
+from .._errors import BadRequestError, UsageError
 from .._logging import get_logger
 from ._policy import RetryPolicy, Timeouts
 from ._stream import StreamedTurn
@@ -110,7 +110,7 @@ class OpenAIChatModel:
         uses the model (each ``run_sync`` call, each thread) gets its own pool."""
         if self._client is not None:
             return self._client
-        loop = anyio.lowlevel.current_token().native_token
+        loop = _running_loop()
         client = self._clients.get(loop)
         if client is None:
             # No TLS context for a plain-http endpoint (local servers, tests):
@@ -127,7 +127,7 @@ class OpenAIChatModel:
         you passed in is yours to close)."""
         if self._client is not None:
             return
-        client = self._clients.pop(anyio.lowlevel.current_token().native_token, None)
+        client = self._clients.pop(_running_loop(), None)
         if client is not None:
             await client.aclose()
 
@@ -190,3 +190,14 @@ class OpenAIChatModel:
             self.include_usage = False
             return True
         return False
+
+
+def _running_loop() -> object:
+    """The running event loop (asyncio) or trio token: what a pool belongs to."""
+    try:
+        return anyio.lowlevel.current_token().native_token
+    except RuntimeError:
+        raise UsageError(
+            "OpenAIChatModel's connections belong to an event loop: use the model from "
+            "async code (or through Agent.run_sync), not from plain synchronous code."
+        ) from None
