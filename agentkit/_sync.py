@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import anyio
-import sniffio
+import anyio.lowlevel
 
 from ._errors import UsageError
 
@@ -24,14 +24,10 @@ def run_blocking(function: Callable[[], Awaitable[T]], *, model: Any = None) -> 
     Raises:
         UsageError: An event loop is already running in this thread.
     """
-    try:
-        library = sniffio.current_async_library()
-    except sniffio.AsyncLibraryNotFoundError:
-        library = None
-    if library is not None:
+    if _event_loop_running():
         raise UsageError(
-            f"run_sync() was called inside a running {library} event loop, which it would "
-            "block. Use `await agent.run(...)` there instead (or call run_sync from a thread)."
+            "run_sync() was called inside a running event loop, which it would block. "
+            "Use `await agent.run(...)` there instead (or call run_sync from a thread)."
         )
 
     async def main() -> T:
@@ -44,3 +40,12 @@ def run_blocking(function: Callable[[], Awaitable[T]], *, model: Any = None) -> 
                     await close()
 
     return anyio.run(main)
+
+
+def _event_loop_running() -> bool:
+    """Whether this thread is running an asyncio or trio event loop."""
+    try:
+        anyio.lowlevel.current_token()
+    except RuntimeError:
+        return False
+    return True

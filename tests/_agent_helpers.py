@@ -12,8 +12,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
-import sniffio
 
 from agentkit import Agent, AgentRun, Event, OpenAIChatModel, RetryPolicy, Timeouts
 from agentkit.testing import (
@@ -189,7 +189,7 @@ def squash(types: Sequence[str]) -> list[str]:
 
 def live_tasks() -> int:
     """How many tasks the current event loop has (asyncio or trio)."""
-    if sniffio.current_async_library() == "trio":
+    if anyio.lowlevel.current_token().backend_class.__name__ == "TrioBackend":
         import trio
 
         return int(trio.lowlevel.current_statistics().tasks_living)
