@@ -24,10 +24,11 @@ def run_blocking(function: Callable[[], Awaitable[T]], *, model: Any = None) -> 
     Raises:
         UsageError: An event loop is already running in this thread.
     """
-    if _event_loop_running():
+    library = _running_event_loop()
+    if library is not None:
         raise UsageError(
-            "run_sync() was called inside a running event loop, which it would block. "
-            "Use `await agent.run(...)` there instead (or call run_sync from a thread)."
+            f"run_sync() was called inside a running {library} event loop, which it would "
+            "block. Use `await agent.run(...)` there instead (or call run_sync from a thread)."
         )
 
     async def main() -> T:
@@ -42,10 +43,10 @@ def run_blocking(function: Callable[[], Awaitable[T]], *, model: Any = None) -> 
     return anyio.run(main)
 
 
-def _event_loop_running() -> bool:
-    """Whether this thread is running an asyncio or trio event loop."""
+def _running_event_loop() -> str | None:
+    """The event loop library running in this thread ("asyncio", "trio"), or None."""
     try:
-        anyio.lowlevel.current_token()
+        token = anyio.lowlevel.current_token()
     except RuntimeError:
-        return False
-    return True
+        return None
+    return token.backend_class.__name__.removesuffix("Backend").lower()
