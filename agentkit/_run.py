@@ -16,6 +16,7 @@ from ._accumulate import ABNORMAL_FINISH_REASONS
 from ._context import RunContext
 from ._delivery import EventSink, ToolEventPump
 from ._errors import (
+    AgentkitError,
     ContentFilterError,
     MaxTurnsExceeded,
     OutputLengthError,
@@ -138,6 +139,8 @@ class Run:
         duration = round(time.monotonic() - started_at, 4)
         if error is not None or result is None:
             fatal = error or RuntimeError("run ended without a result")
+            if isinstance(fatal, AgentkitError) and fatal.result is None and self._turns:
+                fatal.result = self._result()  # what the run did before it failed
             self._log.warning("run.failed", error=str(fatal), duration=duration)
             await self._deliver_failure(fatal)
             raise fatal

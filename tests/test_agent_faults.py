@@ -403,3 +403,21 @@ async def test_a_malformed_chunk_fails_the_run_without_turn_retries() -> None:
     async with scripted_agent([response(*steps)], turn_retries=0) as (agent, _server):
         with pytest.raises(MalformedChunkError):
             await agent.run("Hi")
+
+
+async def test_a_model_error_in_a_later_turn_carries_the_partial_result() -> None:
+    registry = ToolRegistry()
+
+    @registry.tool
+    def lookup(key: str) -> str:
+        """Look something up."""
+        return f"value of {key}"
+
+    script = [tool_call_response([("lookup", {"key": "a"})]), error_response(401, "expired")]
+    async with scripted_agent(script, tools=registry) as (agent, _server):
+        with pytest.raises(AuthenticationError) as caught:
+            await agent.run("go")
+    partial = caught.value.result
+    assert partial is not None
+    assert [call.output for call in partial.tool_calls] == ["value of a"]
+    assert [m["role"] for m in partial.messages] == ["user", "assistant", "tool"]

@@ -60,12 +60,15 @@ def open_endpoint(
         return
     with ScriptedServer(responder=OfflineAssistant()) as server:
         model = OpenAIChatModel("agentkit-offline", base_url=server.base_url, api_key="offline")
-        yield Endpoint(
-            model,
-            "agentkit's offline scripted model (no AGENTKIT_BASE_URL set and no local "
-            "Ollama, LM Studio, vLLM or llama.cpp server found)",
-            offline=True,
+        why = (
+            "--offline"
+            if offline
+            else (
+                "no AGENTKIT_BASE_URL set and no local Ollama, LM Studio, vLLM or llama.cpp "
+                "server found"
+            )
         )
+        yield Endpoint(model, f"agentkit's offline scripted model ({why})", offline=True)
 
 
 def _find_local_server(model_name: str | None) -> tuple[str, str, str] | None:

@@ -70,6 +70,11 @@ class ScriptedServer:
 
     Attributes:
         requests: Every request received, in order.
+        connections_opened: How many TCP connections clients opened (a
+            pooling client reuses one for many requests).
+        open_connections: How many are open now (0 once every client has
+            closed or dropped its connection: tests use it to check that
+            nothing was left behind).
     """
 
     def __init__(
