@@ -10,7 +10,7 @@ import anyio.lowlevel
 
 from ._errors import UsageError
 
-__all__ = ["run_blocking"]
+__all__ = ["close_model_pool", "run_blocking"]
 
 T = TypeVar("T")
 
@@ -35,12 +35,18 @@ def run_blocking(function: Callable[[], Awaitable[T]], *, model: Any = None) -> 
         try:
             return await function()
         finally:
-            close = getattr(model, "aclose", None)
-            if close is not None:
-                with anyio.CancelScope(shield=True):
-                    await close()
+            await close_model_pool(model)
 
     return anyio.run(main)
+
+
+async def close_model_pool(model: Any) -> None:
+    """Close ``model``'s connections of the running event loop (they cannot
+    outlive it), even while the caller is being cancelled."""
+    close = getattr(model, "aclose", None)
+    if close is not None:
+        with anyio.CancelScope(shield=True):
+            await close()
 
 
 def _running_event_loop() -> str | None:

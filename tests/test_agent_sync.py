@@ -4,23 +4,14 @@ event loop), from a worker thread, and refused inside a running event loop."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from _agent_helpers import make_agent, scripted_agent
+from _support import wait_until
 
 from agentkit import AuthenticationError, Event, RunContext, ToolRegistry, UsageError
 from agentkit.testing import ScriptedServer, error_response, text_response, tool_call_response
-
-
-def wait_until(predicate: Callable[[], bool], seconds: float = 1.0) -> bool:
-    """Poll ``predicate`` from plain code for up to ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return predicate()
 
 
 def greeting_tools() -> ToolRegistry:

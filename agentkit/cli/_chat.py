@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 
 from agentkit import Agent, AgentkitError, RunResult, Tool, ToolRegistry
+from agentkit._sync import close_model_pool
 
 from ._demo_tools import DemoDeps, demo_tools
 from ._endpoint import open_endpoint
@@ -79,9 +80,7 @@ async def _answer(agent: Agent[Any], messages: list[dict[str, Any]], deps: Any) 
         if result is None and task_group.cancel_scope.cancel_called:
             print("\n(stopped; this exchange is not kept)", flush=True)
     finally:
-        close = getattr(agent.model, "aclose", None)
-        if close is not None:  # its connections belong to this event loop
-            await close()
+        await close_model_pool(agent.model)
     return result
 
 

@@ -110,11 +110,7 @@ def text_chunks(
     ``pieces`` parts (one per word by default), a finish chunk, a usage chunk."""
     chunks = [_chunk({"role": "assistant", "content": ""})]
     chunks += [_chunk({"content": part}) for part in _split(text, pieces)]
-    if finish_reason is not None:
-        chunks.append(_chunk({}, finish_reason))
-    if usage is not None:
-        chunks.append(usage_chunk(*usage))
-    return chunks
+    return chunks + _ending(finish_reason, usage)
 
 
 def tool_call_chunks(
@@ -152,11 +148,7 @@ def tool_call_chunks(
         for piece in _split_evenly(encoded, fragments):
             fragment = {"index": index, "function": {"arguments": piece}}
             chunks.append(_chunk({"tool_calls": [fragment]}))
-    if finish_reason is not None:
-        chunks.append(_chunk({}, finish_reason))
-    if usage is not None:
-        chunks.append(usage_chunk(*usage))
-    return chunks
+    return chunks + _ending(finish_reason, usage)
 
 
 def text_response(text: str, **options: Any) -> ScriptedResponse:
@@ -191,6 +183,12 @@ def raw_response(
     bounds = [0, *sorted({offset for offset in pieces if 0 < offset < len(data)}), len(data)]
     parts = [data[start:end] for start, end in itertools.pairwise(bounds) if end > start]
     return ScriptedResponse(parts, done=False, chunk_delay=delay)
+
+
+def _ending(finish_reason: str | None, usage: tuple[int, int] | None) -> list[dict[str, Any]]:
+    """The finish chunk and the usage chunk, each when asked for."""
+    ending = [] if finish_reason is None else [_chunk({}, finish_reason)]
+    return ending if usage is None else [*ending, usage_chunk(*usage)]
 
 
 def _split(text: str, pieces: int | None) -> list[str]:

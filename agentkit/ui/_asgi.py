@@ -18,6 +18,7 @@ import anyio
 from .._agent import Agent
 from .._errors import AgentkitError
 from .._logging import get_logger
+from .._sync import close_model_pool
 from ._protocols import StreamProtocol, protocol_named
 from ._vercel import ui_messages_to_openai
 
@@ -218,9 +219,7 @@ class ChatApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                close = getattr(self.agent.model, "aclose", None)
-                if close is not None:  # pooled connections belong to this event loop
-                    await close()
+                await close_model_pool(self.agent.model)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
