@@ -10,12 +10,24 @@ and the model's calls -> validated, safely executed function calls.
   error outcomes the model can read and fix).
 
 `RunContext` (what a tool may ask for) is re-exported here for tool authors.
-This package does not import the wire layer or the runner.
+This package does not import the wire layer or the runner, and importing it
+is cheap: pydantic loads with the first tool defined from a function or a
+model, jsonschema with the first arguments validated.
+
+Modules, top to bottom (each imports only the ones below it):
+
+- `_registry`, `_decorator`: `ToolRegistry`, `tool`
+- `_tool`: `Tool`, the public face of one tool
+- `_execution`: running one call (thread or await, timeout, output, `ToolOutcome`)
+- `_function_schema`: `FunctionSchema`, everything fixed when a tool is defined
+- `_pydantic_schema`, `_signature`: Python types and signatures -> schemas
+- `_arguments`: the model's arguments string -> keyword arguments, or errors
+- `_strict`, `_json_schema`: schema transforms (strict mode, cleaning, walking)
 """
 
 from .._context import RunContext
 from ._decorator import ToolDecorator, tool
-from ._outcome import ToolOutcome
+from ._execution import ToolOutcome
 from ._registry import ToolRegistry
 from ._tool import Tool
 

@@ -9,7 +9,7 @@ from .._context import RunContext
 from .._errors import ToolDefinitionError, UnknownToolError
 from .._logging import get_logger
 from ._decorator import ToolDecorator
-from ._outcome import ToolOutcome
+from ._execution import ToolOutcome
 from ._tool import Tool
 
 __all__ = ["ToolRegistry"]

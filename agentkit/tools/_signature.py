@@ -1,52 +1,83 @@
-"""Reading a function's signature: its parameters, their resolved type hints,
-and the parameters that receive the `RunContext`."""
+"""What a Python function says about itself as a tool: its parameters (and
+which of them receive the `RunContext`), its docstring, whether it is async.
+
+Docstrings in Google, NumPy and reST (Sphinx) style are recognised by
+``docstring-parser``, which picks the style that fits the docstring best.
+"""
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any, get_args, get_origin
 
 from .._context import RunContext
 from .._errors import ToolDefinitionError
-from ._invoke import CallPlan
 
-__all__ = ["Parameter", "is_context_annotation", "read_signature", "signature_parameters"]
+__all__ = [
+    "Docstring",
+    "Signature",
+    "function_docstring",
+    "is_async_callable",
+    "parse_docstring",
+    "read_signature",
+]
 
-_EMPTY = inspect.Parameter.empty
+_VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
 @dataclass(frozen=True, slots=True)
-class Parameter:
-    """One parameter the model fills in.
+class Signature:
+    """A function's parameters, sorted by who gives their values.
 
     Attributes:
-        name: The parameter's name (also its JSON property name).
-        annotation: The resolved type hint (``Annotated`` kept).
-        default: The default value, or ``inspect.Parameter.empty``.
-        positional_only: Whether it must be passed positionally.
+        parameters: Every parameter that does not receive the `RunContext`,
+            in order, string annotations evaluated (``*args`` and
+            ``**kwargs`` included: only some tools reject them).
+        positional: Names of the positional-only parameters, in order (they
+            cannot be passed by keyword).
+        context: Names of the parameters that receive the `RunContext`.
     """
 
-    name: str
-    annotation: Any
-    default: Any = _EMPTY
-    positional_only: bool = False
+    parameters: tuple[inspect.Parameter, ...]
+    positional: tuple[str, ...]
+    context: tuple[str, ...]
 
-    @property
-    def required(self) -> bool:
-        """Whether the model must always give this parameter."""
-        return self.default is _EMPTY
+    def schema_parameters(self, tool_name: str) -> tuple[inspect.Parameter, ...]:
+        """The parameters, when the tool's schema is generated from them.
+
+        Raises:
+            ToolDefinitionError: ``*args``/``**kwargs``, or a parameter without
+                annotation; the message names the parameter.
+        """
+        for param in self.parameters:
+            _check_parameter_kind(param, tool_name)
+            if param.annotation is inspect.Parameter.empty:
+                raise _unannotated(param.name, tool_name)
+        return self.parameters
+
+    def named_parameters(self) -> list[inspect.Parameter]:
+        """The parameters without ``*args`` and ``**kwargs``."""
+        return [param for param in self.parameters if param.kind not in _VARIADIC]
 
 
-def is_context_annotation(annotation: Any) -> bool:
-    """True for ``RunContext``, ``RunContext[Deps]`` and ``Annotated`` forms of them."""
-    if get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    return annotation is RunContext or get_origin(annotation) is RunContext
+@dataclass(frozen=True, slots=True)
+class Docstring:
+    """What a docstring tells the model.
+
+    Attributes:
+        description: The summary line and the long description, without the
+            sections (``Args``, ``Returns``...).
+        params: Parameter (or attribute) name -> its description, on one line.
+    """
+
+    description: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
-def signature_parameters(function: Callable[..., Any], tool_name: str) -> list[inspect.Parameter]:
+def read_signature(function: Callable[..., Any], tool_name: str) -> Signature:
     """The function's parameters with string annotations evaluated.
 
     Raises:
@@ -61,39 +92,78 @@ def signature_parameters(function: Callable[..., Any], tool_name: str) -> list[i
         ) from exc
     except Exception as exc:  # NameError, SyntaxError... from evaluating an annotation
         raise _unresolvable_annotation(function, tool_name, exc) from exc
-    return list(signature.parameters.values())
-
-
-def read_signature(
-    function: Callable[..., Any], tool_name: str
-) -> tuple[list[Parameter], CallPlan]:
-    """The parameters the model fills in, and how to call the function.
-
-    Raises:
-        ToolDefinitionError: ``*args``/``**kwargs``, a missing annotation, or an
-            unreadable signature; the message names the parameter.
-    """
-    parameters: list[Parameter] = []
-    positional: list[str] = []
+    parameters: list[inspect.Parameter] = []
     context: list[str] = []
-    for param in signature_parameters(function, tool_name):
-        _check_parameter_kind(param, tool_name)
-        if param.kind is inspect.Parameter.POSITIONAL_ONLY:
-            positional.append(param.name)
-        if is_context_annotation(param.annotation):
+    for param in signature.parameters.values():
+        if param.kind not in _VARIADIC and _is_context_annotation(param.annotation):
             context.append(param.name)
-            continue
-        if param.annotation is _EMPTY:
-            raise _unannotated(param.name, tool_name)
-        parameters.append(
-            Parameter(
-                name=param.name,
-                annotation=param.annotation,
-                default=param.default,
-                positional_only=param.kind is inspect.Parameter.POSITIONAL_ONLY,
-            )
-        )
-    return parameters, CallPlan(positional=tuple(positional), context=tuple(context))
+        else:
+            parameters.append(param)
+    positional = tuple(
+        param.name
+        for param in signature.parameters.values()
+        if param.kind is inspect.Parameter.POSITIONAL_ONLY
+    )
+    return Signature(tuple(parameters), positional, tuple(context))
+
+
+def function_docstring(function: Callable[..., Any]) -> Docstring:
+    """The parsed docstring of a function (of the wrapped one, for a partial)."""
+    while isinstance(function, functools.partial):
+        function = function.func
+    return parse_docstring(inspect.getdoc(function))
+
+
+def parse_docstring(doc: str | None) -> Docstring:
+    """Parse ``doc`` (Google, NumPy or reST style); an unparsable docstring
+    becomes the description as it is."""
+    if not doc or not doc.strip():
+        return Docstring()
+    import docstring_parser  # on first use: import cost
+
+    text = inspect.cleandoc(doc)
+    try:
+        parsed = docstring_parser.parse(text)
+    except docstring_parser.ParseError:
+        return Docstring(description=text)
+    parts = [part.strip() for part in (parsed.short_description, parsed.long_description) if part]
+    params = {
+        param.arg_name: " ".join(param.description.split())
+        for param in parsed.params
+        if param.description
+    }
+    return Docstring(description="\n\n".join(part for part in parts if part), params=params)
+
+
+def is_async_callable(function: Callable[..., Any]) -> bool:
+    """True for ``async def`` functions, partials of them and objects whose
+    ``__call__`` is ``async def``."""
+    while isinstance(function, functools.partial):
+        function = function.func
+    if inspect.iscoroutinefunction(function):
+        return True
+    call = getattr(type(function), "__call__", None)  # noqa: B004 - the method, not callable()
+    return not inspect.isfunction(function) and inspect.iscoroutinefunction(call)
+
+
+def _is_context_annotation(annotation: Any) -> bool:
+    """True for ``RunContext``, ``RunContext[Deps]`` and ``Annotated`` forms of them."""
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation is RunContext or get_origin(annotation) is RunContext
+
+
+def _check_parameter_kind(param: inspect.Parameter, tool_name: str) -> None:
+    if param.kind is inspect.Parameter.VAR_POSITIONAL:
+        what = f"*{param.name}"
+    elif param.kind is inspect.Parameter.VAR_KEYWORD:
+        what = f"**{param.name}"
+    else:
+        return
+    raise ToolDefinitionError(
+        f"Tool {tool_name!r} takes {what}, which has no JSON schema. Declare each argument "
+        "as a named, annotated parameter, or use Tool.from_schema() with an explicit schema."
+    )
 
 
 def _unannotated(name: str, tool_name: str) -> ToolDefinitionError:
@@ -107,19 +177,6 @@ def _unannotated(name: str, tool_name: str) -> ToolDefinitionError:
         f"Parameter {name!r} of tool {tool_name!r} has no type annotation, so agentkit "
         f"cannot tell the model what to send. Annotate it (for example `{name}: str`; use "
         "`typing.Any` to accept any JSON value)."
-    )
-
-
-def _check_parameter_kind(param: inspect.Parameter, tool_name: str) -> None:
-    if param.kind is inspect.Parameter.VAR_POSITIONAL:
-        what = f"*{param.name}"
-    elif param.kind is inspect.Parameter.VAR_KEYWORD:
-        what = f"**{param.name}"
-    else:
-        return
-    raise ToolDefinitionError(
-        f"Tool {tool_name!r} takes {what}, which has no JSON schema. Declare each argument "
-        "as a named, annotated parameter, or use Tool.from_schema() with an explicit schema."
     )
 
 

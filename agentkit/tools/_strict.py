@@ -20,6 +20,15 @@ and the OpenAI SDK's own ``to_strict_json_schema``:
   into the description, so the model still reads them; agentkit's own
   validation still enforces them.
 - ``default`` is not part of the subset: removed.
+
+Strict mode's ``null`` means "use the default": every property is required,
+so an optional parameter is published as nullable and the model sends
+``null`` when it has nothing to say. Before conversion, such a ``null`` is
+removed from the arguments (`drop_default_nulls`), so the Python default
+applies. Only properties that were optional *and* whose own type does not
+accept ``None`` are treated this way: for ``x: int | None = 5`` a ``null`` is
+a real ``None``. That walk follows the original (non-strict) schema, where
+"optional" is still visible as a property missing from ``required``.
 """
 
 from __future__ import annotations
@@ -28,9 +37,9 @@ import json
 from typing import Any
 
 from .._errors import ToolDefinitionError
-from ._schema_walk import JsonSchema, map_schema, resolve_ref
+from ._json_schema import JsonSchema, map_schema, resolve_ref
 
-__all__ = ["SUPPORTED_FORMATS", "accepts_null", "to_strict_schema"]
+__all__ = ["SUPPORTED_FORMATS", "drop_default_nulls", "to_strict_schema"]
 
 SUPPORTED_FORMATS = frozenset(
     {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"}
@@ -89,7 +98,14 @@ def to_strict_schema(schema: JsonSchema, tool_name: str) -> JsonSchema:
     return map_schema(schema, strict_node)
 
 
-def accepts_null(schema: JsonSchema, root: JsonSchema) -> bool:
+def drop_default_nulls(arguments: dict[str, Any], schema: JsonSchema) -> dict[str, Any]:
+    """``arguments`` without the ``null`` s that stand for "use the default"
+    (see the module docs); ``schema`` is the one before the strict transform."""
+    dropped: dict[str, Any] = _drop(arguments, schema, schema)
+    return dropped
+
+
+def _accepts_null(schema: JsonSchema, root: JsonSchema) -> bool:
     """Whether ``null`` may be valid under ``schema`` (conservatively: a
     schema with no type constraint accepts it)."""
     schema = resolve_ref(schema, root)
@@ -102,7 +118,7 @@ def accepts_null(schema: JsonSchema, root: JsonSchema) -> bool:
         return None in schema["enum"]
     branches = schema.get("anyOf", schema.get("oneOf"))
     if isinstance(branches, list):
-        return any(accepts_null(branch, root) for branch in branches)
+        return any(_accepts_null(branch, root) for branch in branches)
     return kind is None and "$ref" not in schema and "properties" not in schema
 
 
@@ -148,7 +164,7 @@ def _strict_object(node: JsonSchema, root: JsonSchema) -> None:
         )
     required = set(node.get("required", ()))
     for name, prop in properties.items():
-        if name not in required and not accepts_null(prop, root):
+        if name not in required and not _accepts_null(prop, root):
             properties[name] = _nullable(prop)
     node["required"] = list(properties)
     node["additionalProperties"] = False
@@ -177,3 +193,60 @@ def _describe_unsupported(node: JsonSchema) -> None:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _drop(value: Any, schema: JsonSchema, root: JsonSchema) -> Any:
+    schema = resolve_ref(schema, root)
+    if isinstance(value, dict):
+        return _drop_in_object(value, _object_branch(schema, value, root), root)
+    if isinstance(value, list):
+        items = _array_items(schema, root)
+        if items is not None:
+            return [_drop(item, items, root) for item in value]
+    return value
+
+
+def _drop_in_object(value: dict[str, Any], schema: JsonSchema | None, root: JsonSchema) -> Any:
+    if schema is None:
+        return value
+    properties: dict[str, Any] = schema.get("properties", {})
+    required = set(schema.get("required", ()))
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        prop = properties.get(key)
+        if not isinstance(prop, dict):
+            result[key] = item
+        elif item is None and key not in required and not _accepts_null(prop, root):
+            continue
+        else:
+            result[key] = _drop(item, prop, root)
+    return result
+
+
+def _object_branch(
+    schema: JsonSchema, value: dict[str, Any], root: JsonSchema
+) -> JsonSchema | None:
+    """The object schema ``value`` was sent for. In a union of objects, strict
+    mode makes the model send every key of its branch, so the branch whose
+    keys are exactly the value's keys is the one."""
+    if isinstance(schema.get("properties"), dict):
+        return schema
+    for branch in _branches(schema, root):
+        properties = branch.get("properties")
+        if isinstance(properties, dict) and set(properties) == set(value):
+            return branch
+    return None
+
+
+def _array_items(schema: JsonSchema, root: JsonSchema) -> JsonSchema | None:
+    if isinstance(schema.get("items"), dict):
+        return schema["items"]  # type: ignore[no-any-return]
+    for branch in _branches(schema, root):
+        if isinstance(branch.get("items"), dict):
+            return branch["items"]  # type: ignore[no-any-return]
+    return None
+
+
+def _branches(schema: JsonSchema, root: JsonSchema) -> list[JsonSchema]:
+    branches = schema.get("anyOf") or schema.get("oneOf") or []
+    return [resolve_ref(branch, root) for branch in branches if isinstance(branch, dict)]

@@ -5,18 +5,16 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from typing import Any, Generic, ParamSpec, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 from .._context import RunContext
 from .._errors import ToolDefinitionError, ToolError
-from ._build import ToolSpec, spec_from_function, spec_from_model, spec_from_schema
-from ._execute import log_failure, run_function
-from ._invoke import is_async_callable
-from ._outcome import ToolOutcome
-from ._output import format_output
-from ._schema_walk import JsonSchema
+from ._execution import ToolOutcome, format_output, log_failure, run_function
+from ._function_schema import FunctionSchema
+from ._json_schema import JsonSchema
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["Tool"]
 
@@ -68,8 +66,10 @@ class Tool(Generic[P, R]):
     ) -> None:
         if isinstance(function, Tool):  # @tool over a tool: wrap the function itself
             function = function.function
-        spec = spec_from_function(function, name=name, description=description, strict=strict)
-        self._setup(function, spec, strict=strict, timeout=timeout, eager=eager)
+        schema = FunctionSchema.from_function(
+            function, name=name, description=description, strict=strict
+        )
+        self._setup(schema, strict=strict, timeout=timeout, eager=eager)
 
     @classmethod
     def from_schema(
@@ -103,10 +103,10 @@ class Tool(Generic[P, R]):
             ToolDefinitionError: Bad name, or ``parameters`` is not a valid
                 object schema.
         """
-        spec = spec_from_schema(
+        schema = FunctionSchema.from_schema(
             function, name=name, description=description, parameters=parameters, strict=strict
         )
-        return cls._create(function, spec, strict=strict, timeout=timeout, eager=eager)
+        return cls._create(schema, strict=strict, timeout=timeout, eager=eager)
 
     @classmethod
     def from_model(
@@ -140,46 +140,34 @@ class Tool(Generic[P, R]):
             ToolDefinitionError: Not a model class, bad name, or ``function``
                 does not take exactly one non-context parameter.
         """
-        spec = spec_from_model(model, function, name=name, description=description, strict=strict)
-        return cls._create(function, spec, strict=strict, timeout=timeout, eager=eager)
+        schema = FunctionSchema.from_model(
+            model, function, name=name, description=description, strict=strict
+        )
+        return cls._create(schema, strict=strict, timeout=timeout, eager=eager)
 
     @classmethod
     def _create(
-        cls,
-        function: Callable[..., Any],
-        spec: ToolSpec,
-        *,
-        strict: bool,
-        timeout: float | None,
-        eager: bool,
+        cls, schema: FunctionSchema, *, strict: bool, timeout: float | None, eager: bool
     ) -> Tool[..., Any]:
         tool: Tool[..., Any] = cls.__new__(cls)
-        tool._setup(function, spec, strict=strict, timeout=timeout, eager=eager)
+        tool._setup(schema, strict=strict, timeout=timeout, eager=eager)
         return tool
 
     def _setup(
-        self,
-        function: Callable[..., Any],
-        spec: ToolSpec,
-        *,
-        strict: bool,
-        timeout: float | None,
-        eager: bool,
+        self, schema: FunctionSchema, *, strict: bool, timeout: float | None, eager: bool
     ) -> None:
-        self._function = function
-        self._spec = spec
+        self._schema = schema
         self._strict = bool(strict)
-        self._timeout = _check_timeout(timeout, spec.name)
+        self._timeout = _check_timeout(timeout, schema.name)
         self._eager = bool(eager)
-        self._is_async = is_async_callable(function)
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
-            if hasattr(function, attribute):
-                setattr(self, attribute, getattr(function, attribute))
-        self.__wrapped__ = function
+            if hasattr(schema.function, attribute):
+                setattr(self, attribute, getattr(schema.function, attribute))
+        self.__wrapped__ = schema.function
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Call the function directly, as if it were not a tool."""
-        return self._function(*args, **kwargs)  # type: ignore[no-any-return]
+        return self._schema.function(*args, **kwargs)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"Tool(name={self.name!r}, strict={self.strict}, timeout={self.timeout})"
@@ -187,22 +175,22 @@ class Tool(Generic[P, R]):
     @property
     def function(self) -> Callable[..., Any]:
         """The wrapped function."""
-        return self._function
+        return self._schema.function
 
     @property
     def name(self) -> str:
         """The name the model calls."""
-        return self._spec.name
+        return self._schema.name
 
     @property
     def description(self) -> str:
         """What the tool does, as the model reads it."""
-        return self._spec.description
+        return self._schema.description
 
     @property
     def parameters(self) -> JsonSchema:
         """The published JSON schema of the arguments (a copy)."""
-        return copy.deepcopy(self._spec.parameters)
+        return copy.deepcopy(self._schema.parameters)
 
     @property
     def strict(self) -> bool:
@@ -241,7 +229,7 @@ class Tool(Generic[P, R]):
             ToolArgumentsError: The message says, for the model, which path
                 was wrong and how; ``errors`` lists ``{"path", "message"}``.
         """
-        return self._spec.parser.parse(arguments_json)
+        return self._schema.validate(arguments_json)
 
     async def run(self, arguments: dict[str, Any], context: RunContext[Any]) -> Any:
         """Call the function with parsed arguments and the run's context.
@@ -254,12 +242,12 @@ class Tool(Generic[P, R]):
                 function keeps running in its thread; its result is dropped).
             ToolExecutionError: The function raised (``__cause__``).
         """
+        args, kwargs = self._schema.call_arguments(arguments, context)
         return await run_function(
-            self._function,
-            is_async=self._is_async,
-            plan=self._spec.plan,
-            arguments=arguments,
-            context=context,
+            self._schema.function,
+            args,
+            kwargs,
+            is_async=self._schema.is_async,
             tool_name=self.name,
             limit=self._timeout,
         )

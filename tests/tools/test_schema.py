@@ -2,7 +2,7 @@
 constraints, dates, the run context. Every expected schema is written out;
 every strict schema also passes the independent strict-mode checker.
 
-Models, dataclasses and TypedDicts are in test_tools_schema_models.py.
+Models, dataclasses and TypedDicts are in test_schema_models.py.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from typing import Annotated, Any, Literal, Optional
 import pytest
 from jsonschema import Draft202012Validator
 from pydantic import Field
-from test_tools_strict_rules import assert_openai_strict_compatible
 
 from agentkit import ToolDefinitionError
 from agentkit.tools import RunContext, Tool, tool
+
+from .test_strict_rules import assert_openai_strict_compatible
 
 
 class Color(enum.Enum):

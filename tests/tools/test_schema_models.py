@@ -13,11 +13,12 @@ from typing import Any, Literal, Optional
 import pytest
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
-from test_tools_strict_rules import assert_openai_strict_compatible
 from typing_extensions import TypedDict
 
 from agentkit import ToolDefinitionError
 from agentkit.tools import Tool, tool
+
+from .test_strict_rules import assert_openai_strict_compatible
 
 
 class Address(BaseModel):

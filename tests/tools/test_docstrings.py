@@ -8,7 +8,7 @@ import pytest
 from pydantic import Field
 
 from agentkit.tools import RunContext, tool
-from agentkit.tools._docstrings import Docstring, parse_docstring
+from agentkit.tools._signature import Docstring, parse_docstring
 
 
 def google_style(city: str, unit: Literal["C", "F"] = "C") -> str:

@@ -1,39 +1,113 @@
-"""Validation problems -> text a model can read and act on.
+"""The model's arguments string -> the function's keyword arguments, or a
+`ToolArgumentsError` whose message the model can read and act on.
 
-Each problem is ``{"path": "$.items[0].name", "message": "..."}``; the full
-message lists them under the tool's name and ends with what to do.
+Three steps, each of which can fail: parse the JSON (`load_arguments`),
+validate it against the published schema (`check_arguments`: jsonschema,
+Draft 2020-12), convert it to Python values (`convert_arguments`: pydantic).
+Each problem is ``{"path": "$.items[0].name", "message": "..."}``; the
+error's message lists them under the tool's name and ends with what to do.
+
+jsonschema and pydantic are imported on first use, so importing agentkit
+stays fast.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import ValidationError
-from jsonschema.exceptions import best_match
+from .._errors import ToolArgumentsError, excerpt
+from ._json_schema import JsonSchema
 
-from .._errors import excerpt
+if TYPE_CHECKING:
+    import pydantic
+    from jsonschema import Draft202012Validator, ValidationError
 
-__all__ = ["arguments_error_message", "path_text", "schema_error_entries"]
+__all__ = [
+    "Converter",
+    "arguments_validator",
+    "check_arguments",
+    "convert_arguments",
+    "load_arguments",
+]
+
+Converter = Callable[[dict[str, Any]], dict[str, Any]]
+"""Validated JSON arguments -> the function's keyword arguments; may raise
+``pydantic.ValidationError``."""
 
 _MAX_LISTED = 10
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"))
 
 
-def arguments_error_message(tool_name: str, errors: Sequence[dict[str, str]]) -> str:
-    """The message of a `ToolArgumentsError`, written for the model."""
+def load_arguments(arguments_json: str, tool_name: str) -> dict[str, Any]:
+    """The JSON object of an arguments string (``""`` is ``{}``).
+
+    Raises:
+        ToolArgumentsError: Not JSON, or not an object.
+    """
+    # Several providers send "" for a call without arguments.
+    if not arguments_json or arguments_json.isspace():
+        return {}
+    try:
+        data = json.loads(arguments_json, parse_constant=_reject_constant)
+    except ValueError as exc:
+        raise _error(tool_name, [{"path": "$", "message": f"not valid JSON ({exc})"}]) from None
+    if not isinstance(data, dict):
+        kind = "an array" if isinstance(data, list) else f"the value {arguments_json[:40]}"
+        message = f"the arguments must be a JSON object, got {kind}"
+        raise _error(tool_name, [{"path": "$", "message": message}])
+    return data
+
+
+def arguments_validator(schema: JsonSchema) -> Draft202012Validator:
+    """The jsonschema validator of a published parameters schema."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema)
+
+
+def check_arguments(data: dict[str, Any], validator: Draft202012Validator, tool_name: str) -> None:
+    """Raise `ToolArgumentsError` listing every way ``data`` does not match
+    the schema."""
+    errors = _schema_entries(validator.iter_errors(data))
+    if errors:
+        raise _error(tool_name, errors)
+
+
+def convert_arguments(data: dict[str, Any], convert: Converter, tool_name: str) -> dict[str, Any]:
+    """``convert(data)``, with pydantic's errors turned into a `ToolArgumentsError`."""
+    import pydantic
+
+    try:
+        return convert(data)
+    except pydantic.ValidationError as exc:
+        raise _error(tool_name, _pydantic_entries(exc)) from None
+
+
+def _error(tool_name: str, errors: list[dict[str, str]]) -> ToolArgumentsError:
     lines = [f"Invalid arguments for tool {tool_name!r}:"]
     lines += [f"- {error['path']}: {error['message']}" for error in errors[:_MAX_LISTED]]
     if len(errors) > _MAX_LISTED:
         lines.append(f"- ... and {len(errors) - _MAX_LISTED} more problems")
     lines.append("Fix the arguments and call the tool again.")
-    return "\n".join(lines)
+    return ToolArgumentsError("\n".join(lines), tool_name=tool_name, errors=errors)
 
 
-def path_text(parts: Iterable[Any]) -> str:
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _pydantic_entries(exc: pydantic.ValidationError) -> list[dict[str, str]]:
+    return [
+        {"path": _path_text(error["loc"]), "message": error["msg"]}
+        for error in exc.errors(include_url=False)
+    ]
+
+
+def _path_text(parts: Iterable[Any]) -> str:
     """``["items", 0, "name"]`` -> ``$.items[0].name``."""
     text = "$"
     for part in parts:
@@ -46,7 +120,7 @@ def path_text(parts: Iterable[Any]) -> str:
     return text
 
 
-def schema_error_entries(errors: Iterable[ValidationError]) -> list[dict[str, str]]:
+def _schema_entries(errors: Iterable[ValidationError]) -> list[dict[str, str]]:
     """One entry per problem, without duplicates, in the schema's order (the
     properties' problems, then missing properties, then unexpected ones)."""
     entries: list[dict[str, str]] = []
@@ -78,7 +152,7 @@ def _entries(error: ValidationError) -> list[dict[str, str]]:
         names = error.validator_value if isinstance(error.validator_value, list) else []
         missing = [name for name in names if name not in instance]
         return [
-            {"path": path_text([*path, name]), "message": "missing required property"}
+            {"path": _path_text([*path, name]), "message": "missing required property"}
             for name in missing
         ]
     if error.validator == "additionalProperties" and isinstance(instance, dict):
@@ -86,13 +160,13 @@ def _entries(error: ValidationError) -> list[dict[str, str]]:
         allowed = list(schema.get("properties", {}))
         hint = f"allowed: {', '.join(allowed)}" if allowed else "no properties are allowed here"
         return [
-            {"path": path_text([*path, name]), "message": f"unexpected property ({hint})"}
+            {"path": _path_text([*path, name]), "message": f"unexpected property ({hint})"}
             for name in instance
             if name not in allowed
         ]
     if error.validator in ("anyOf", "oneOf") and error.context:
         return _union_entries(error, path)
-    return [{"path": path_text(path), "message": _message(error)}]
+    return [{"path": _path_text(path), "message": _message(error)}]
 
 
 def _message(error: ValidationError) -> str:
@@ -120,6 +194,8 @@ def _union_entries(error: ValidationError, path: list[Any]) -> list[dict[str, st
     if len(matched) == 1:
         return [entry for sub in _without_shadowed(matched[0]) for entry in _entries(sub)]
     if matched:
+        from jsonschema.exceptions import best_match
+
         return _entries(best_match(sub for errors in matched for sub in errors))
     expected = [
         sub.validator_value
@@ -128,7 +204,7 @@ def _union_entries(error: ValidationError, path: list[Any]) -> list[dict[str, st
     ]
     return [
         {
-            "path": path_text(path),
+            "path": _path_text(path),
             "message": f"expected {_types(expected)}, got {_describe(error.instance)}",
         }
     ]
