@@ -7,7 +7,8 @@ tool calls keyed by ``index`` (by ``id`` when ``index`` is missing), with
 ``id`` and ``name`` taken once and never concatenated (a call that comes
 without an id gets a ``call_...`` one from its first event on); arguments as
 string fragments or as a whole JSON object; usage from any chunk, the last
-one wins.
+one wins (``x_groq.usage`` counts only when no chunk has a top-level
+``usage``).
 
 A tool call is *ready* (sealed) only on a structural signal: another call has
 begun and this call's arguments parse as a complete JSON object, or the turn
@@ -30,12 +31,9 @@ from ._events import (
     ToolCallReady,
     ToolCallStarted,
 )
-from ._messages import AssistantMessage, ToolCall, Usage
+from ._messages import AssistantMessage, ToolCall, Usage, is_abnormal_finish
 
-__all__ = ["ABNORMAL_FINISH_REASONS", "StreamAccumulator"]
-
-ABNORMAL_FINISH_REASONS = frozenset({"length", "max_tokens", "content_filter", "error"})
-"""Finish reasons after which an unfinished tool call must not be trusted."""
+__all__ = ["StreamAccumulator"]
 
 
 class _PendingCall:
@@ -85,6 +83,7 @@ class StreamAccumulator:
         self._calls: list[_PendingCall] = []
         self._calls_by_index: dict[int, _PendingCall] = {}
         self._usage: dict[str, Any] | None = None
+        self._groq_usage: dict[str, Any] | None = None
         self.finish_reason: str | None = None
         """The finish reason, once a chunk carried one."""
         self.chunk_count = 0
@@ -96,9 +95,11 @@ class StreamAccumulator:
         """Apply one chunk; return the events it produced, in order."""
         self.chunk_count += 1
         events: list[Event] = []
-        usage = chunk.get("usage") or _groq_usage(chunk)
+        usage = chunk.get("usage")
         if usage and isinstance(usage, dict):
             self._usage = usage
+        elif "x_groq" in chunk:
+            self._add_groq_usage(chunk["x_groq"])
         choices = chunk.get("choices")
         if not choices:
             return events
@@ -132,6 +133,13 @@ class StreamAccumulator:
         if finish_reason:
             self._finish(finish_reason, events)
         return events
+
+    def _add_groq_usage(self, extra: Any) -> None:
+        """Groq repeats usage inside ``x_groq``; Groq compound sends it only
+        there. It counts only when no chunk has a top-level ``usage``."""
+        usage = extra.get("usage") if isinstance(extra, dict) else None
+        if usage and isinstance(usage, dict):
+            self._groq_usage = usage
 
     def _add_content_parts(self, parts: Any, events: list[Event]) -> None:
         """``content`` sent as typed parts: ``text`` parts are answer text,
@@ -217,12 +225,11 @@ class StreamAccumulator:
                 self._seal(call, events)
 
     def _seal(self, call: _PendingCall, events: list[Event]) -> None:
-        ready = call.seal()
-        events.append(ToolCallReady(ready.index, ready.id, ready.name, ready.arguments))
+        events.append(ToolCallReady(call.seal()))
 
     def _finish(self, finish_reason: str, events: list[Event]) -> None:
         self.finish_reason = finish_reason
-        if finish_reason not in ABNORMAL_FINISH_REASONS:
+        if not is_abnormal_finish(finish_reason):
             self._seal_pending(events)
 
     def _seal_pending(self, events: list[Event]) -> None:
@@ -234,7 +241,7 @@ class StreamAccumulator:
         """The stream ended cleanly (``[DONE]``): every pending call is ready,
         unless the finish reason was abnormal. Returns the events produced."""
         events: list[Event] = []
-        if self.finish_reason not in ABNORMAL_FINISH_REASONS:
+        if not is_abnormal_finish(self.finish_reason):
             self._seal_pending(events)
         return events
 
@@ -243,7 +250,7 @@ class StreamAccumulator:
     @property
     def finished_normally(self) -> bool:
         """True once a finish reason arrived that is not an abnormal one."""
-        return bool(self.finish_reason) and self.finish_reason not in ABNORMAL_FINISH_REASONS
+        return bool(self.finish_reason) and not is_abnormal_finish(self.finish_reason)
 
     @property
     def message(self) -> AssistantMessage:
@@ -256,7 +263,7 @@ class StreamAccumulator:
             refusal="".join(self._refusal) or None,
             tool_calls=tuple(ready),
             finish_reason=self.finish_reason,
-            usage=Usage.from_dict(self._usage) if self._usage else None,
+            usage=_usage_of(self._usage or self._groq_usage),
         )
 
     @property
@@ -276,9 +283,8 @@ def _by_index(call: _PendingCall) -> int:
     return call.index
 
 
-def _groq_usage(chunk: dict[str, Any]) -> Any:
-    extra = chunk.get("x_groq")
-    return extra.get("usage") if isinstance(extra, dict) else None
+def _usage_of(usage: dict[str, Any] | None) -> Usage | None:
+    return Usage.from_dict(usage) if usage else None
 
 
 def _classify_part(part: Any) -> tuple[str, bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -190,6 +191,7 @@ class AgentRun:
         self._send: MemoryObjectSendStream[Event] | None = None
         self._receive: MemoryObjectReceiveStream[Event] | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
+        self._exit_stack: AsyncExitStack | None = None
         self._result: RunResult | None = None
         self._error: BaseException | None = None
 
@@ -198,19 +200,21 @@ class AgentRun:
             raise UsageError("This run was already started; call agent.stream() again.")
         self._send, self._receive = anyio.create_memory_object_stream[Event](_STREAM_BUFFER)
         run = self._agent._new_run(self._input, self._deps, self._send.send, self.run_id)
-        self._task_group = anyio.create_task_group()
-        await self._task_group.__aenter__()
-        self._task_group.start_soon(self._execute, run, self._send, name=f"agentkit {self.run_id}")
+        async with AsyncExitStack() as stack:
+            task_group = await stack.enter_async_context(anyio.create_task_group())
+            task_group.start_soon(self._execute, run, self._send, name=f"agentkit {self.run_id}")
+            self._task_group = task_group
+            self._exit_stack = stack.pop_all()
         return self
 
     async def __aexit__(self, *exc_info: object) -> bool:
-        task_group, self._task_group = self._task_group, None
+        stack, self._exit_stack = self._exit_stack, None
         try:
-            if task_group is not None:
-                task_group.cancel_scope.cancel()
-                # Exit without passing the body's exception in: it propagates
-                # as is instead of inside an ExceptionGroup.
-                await task_group.__aexit__(None, None, None)
+            if stack is not None and self._task_group is not None:
+                self._task_group.cancel_scope.cancel()
+                # Closed without the body's exception: it propagates as is
+                # instead of inside an ExceptionGroup.
+                await stack.aclose()
         finally:
             if self._send is not None and self._receive is not None:
                 self._send.close()  # the run task may have been cancelled before it started

@@ -1,8 +1,37 @@
-"""Every exception agentkit raises, in one hierarchy rooted at `AgentkitError`.
+"""Every exception agentkit raises, in one hierarchy rooted at `AgentkitError`::
+
+    AgentkitError
+    ├── UsageError                      the library was used in an unsupported way
+    ├── ModelError                      talking to the model endpoint failed
+    │   ├── APIConnectionError          unreachable, or dropped before a response
+    │   ├── APITimeoutError             a configured timeout expired (.phase)
+    │   ├── APIStatusError              a non-2xx answer (.status_code, .body)
+    │   │   ├── BadRequestError (400), AuthenticationError (401),
+    │   │   ├── PermissionDeniedError (403), NotFoundError (404),
+    │   │   ├── RequestTooLargeError (413), UnprocessableEntityError (422),
+    │   │   ├── RateLimitError (429, .retry_after)
+    │   │   └── ServerError (5xx)
+    │   └── StreamError                 the stream was wrong or broken (.partial)
+    │       ├── MalformedChunkError     a payload that is not a JSON object
+    │       ├── ProviderStreamError     an error object inside the stream
+    │       └── IncompleteStreamError   the stream broke off
+    │           └── StreamTimeoutError  ... by a timeout (also an APITimeoutError)
+    ├── ToolError                       about tools (sent to the model, not raised,
+    │   │                               during a run)
+    │   ├── ToolDefinitionError         a function cannot be a tool
+    │   ├── ToolArgumentsError          the model's arguments were invalid
+    │   ├── UnknownToolError            the model called a tool that does not exist
+    │   └── ToolExecutionError          the tool raised
+    │       └── ToolTimeoutError        ... or ran past its timeout
+    └── RunError                        a run stopped before the model finished
+        ├── MaxTurnsExceeded, ToolFailureLimitExceeded
+        ├── OutputLengthError, ContentFilterError (with raise_on_truncation)
+        └── CallbackError               an on_event callback raised
 
 Each error carries the data a caller needs to recover: the HTTP status and
 body, the parsed ``Retry-After``, the partial message of a broken stream, the
-partial result of a run that hit a limit.
+partial result of a run (``.result``, on every error a run raised after its
+first turn).
 """
 
 from __future__ import annotations
@@ -66,6 +95,12 @@ class AgentkitError(Exception):
     """
 
     result: Any = None
+
+
+def attach_result(error: BaseException, result: Any) -> None:
+    """Give ``error`` the partial result of the run it ended, unless it has one."""
+    if isinstance(error, AgentkitError) and error.result is None:
+        error.result = result
 
 
 class UsageError(AgentkitError):
@@ -168,7 +203,15 @@ class ServerError(APIStatusError):
 
 
 class StreamError(ModelError):
-    """The response stream itself was wrong or broken."""
+    """The response stream itself was wrong or broken.
+
+    Attributes:
+        partial: The assistant message received before the problem (text,
+            reasoning and the tool calls that were complete), when the error
+            came from a turn that had started streaming; else None.
+    """
+
+    partial: AssistantMessage | None = None
 
 
 class MalformedChunkError(StreamError):
@@ -205,7 +248,7 @@ class IncompleteStreamError(StreamError):
     holds the calls whose arguments were cut off, which must never be executed.
 
     Attributes:
-        message: The partial assistant message.
+        message: The partial assistant message (also ``partial``).
         dropped_tool_calls: Tool calls that were still streaming when it broke.
     """
 
@@ -219,8 +262,15 @@ class IncompleteStreamError(StreamError):
         # Not super(): in StreamTimeoutError the next class in the MRO is
         # APITimeoutError, whose __init__ needs phase and seconds.
         StreamError.__init__(self, message)
-        self.message = partial
+        self.partial = partial
         self.dropped_tool_calls = dropped_tool_calls
+
+    partial: AssistantMessage
+
+    @property
+    def message(self) -> AssistantMessage:
+        """The partial assistant message (the same as ``partial``)."""
+        return self.partial
 
 
 class StreamTimeoutError(IncompleteStreamError, APITimeoutError):
@@ -330,19 +380,56 @@ class RunError(AgentkitError):
 class MaxTurnsExceeded(RunError):
     """The run used ``max_turns`` model turns without finishing."""
 
+    @classmethod
+    def after(cls, max_turns: int, result: Any) -> MaxTurnsExceeded:
+        """The error of a run stopped after ``max_turns`` turns."""
+        return cls(
+            f"The model was still calling tools after {max_turns} turns; the run was stopped "
+            "(raise Agent(max_turns=...) if it needs more). The partial result is on this "
+            "error's .result.",
+            result=result,
+        )
+
 
 class ToolFailureLimitExceeded(RunError):
     """The model's tool calls failed too many times in a row."""
+
+    @classmethod
+    def after(cls, turns: int, last_error: str, result: Any) -> ToolFailureLimitExceeded:
+        """The error of a run whose calls all failed in ``turns`` turns in a row."""
+        return cls(
+            f"Every tool call failed in {turns} turns in a row; the run was stopped (raise "
+            f"Agent(max_tool_failures=...) to allow more). The last error: {last_error}",
+            result=result,
+        )
 
 
 class OutputLengthError(RunError):
     """The model stopped at its output limit (``finish_reason: length``) and
     the agent was configured to raise instead of returning the result."""
 
+    @classmethod
+    def at(cls, finish_reason: str, result: Any) -> OutputLengthError:
+        """The error of a turn cut with ``finish_reason`` (``length``/``max_tokens``)."""
+        return cls(
+            f"The model stopped at its output limit (finish_reason {finish_reason!r}); raise "
+            "max_tokens or ask for a shorter answer. The partial result is on .result.",
+            result=result,
+        )
+
 
 class ContentFilterError(RunError):
     """The provider's content filter stopped the answer and the agent was
     configured to raise instead of returning the result."""
+
+    @classmethod
+    def at(cls, result: Any) -> ContentFilterError:
+        """The error of a turn stopped by the content filter."""
+        return cls(
+            "The provider's content filter stopped the answer (finish_reason "
+            "'content_filter'). The partial result is on .result.",
+            result=result,
+        )
 
 
 class CallbackError(RunError):

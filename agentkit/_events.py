@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ._messages import ToolCall
 from ._partial_json import parse_partial_json
 
 if TYPE_CHECKING:
@@ -131,13 +132,44 @@ class ToolCallReady(_EventBase):
 
     Emitted only on a structural signal: a later call began and these
     arguments form a complete JSON object, or the turn finished normally.
+    Its fields (``index``, ``id``, ``name``, ``arguments``) are those of
+    `call`, the complete `ToolCall`.
     """
 
     type: ClassVar[str] = "tool_call.ready"
-    index: int
-    id: str
-    name: str
-    arguments: str
+    call: ToolCall
+
+    @property
+    def index(self) -> int:
+        """The call's position in the turn."""
+        return self.call.index
+
+    @property
+    def id(self) -> str:
+        """The call id."""
+        return self.call.id
+
+    @property
+    def name(self) -> str:
+        """The function name."""
+        return self.call.name
+
+    @property
+    def arguments(self) -> str:
+        """The complete arguments JSON string."""
+        return self.call.arguments
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a JSON-ready dict: ``type``, ``index``, ``id``,
+        ``name``, ``arguments``."""
+        call = self.call
+        return {
+            "type": self.type,
+            "index": call.index,
+            "id": call.id,
+            "name": call.name,
+            "arguments": call.arguments,
+        }
 
 
 @dataclass(frozen=True, slots=True)

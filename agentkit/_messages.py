@@ -7,7 +7,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["AssistantMessage", "ToolCall", "Usage"]
+__all__ = [
+    "ABNORMAL_FINISH_REASONS",
+    "TRUNCATION_FINISH_REASONS",
+    "AssistantMessage",
+    "ToolCall",
+    "Usage",
+    "is_abnormal_finish",
+]
+
+TRUNCATION_FINISH_REASONS = frozenset({"length", "max_tokens", "content_filter"})
+"""Finish reasons of an answer that was cut: by the output limit (``length``,
+or ``max_tokens`` on some servers) or by the provider's content filter."""
+
+ABNORMAL_FINISH_REASONS = TRUNCATION_FINISH_REASONS | {"error"}
+
+
+def is_abnormal_finish(finish_reason: str | None) -> bool:
+    """Whether a turn that ended with ``finish_reason`` was cut or failed, so
+    that a tool call still streaming at that point must not be trusted. None
+    (a stream that completed without naming a reason) is not abnormal."""
+    return finish_reason in ABNORMAL_FINISH_REASONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +121,24 @@ class AssistantMessage:
     tool_calls: tuple[ToolCall, ...] = ()
     finish_reason: str | None = None
     usage: Usage | None = None
+
+    @property
+    def is_truncated(self) -> bool:
+        """The answer was cut: by the output limit (``length``/``max_tokens``)
+        or by the provider's content filter (``content_filter``)."""
+        return self.finish_reason in TRUNCATION_FINISH_REASONS
+
+    @property
+    def is_output_limit(self) -> bool:
+        """The answer was cut by the output limit (``length``/``max_tokens``)."""
+        return self.finish_reason in ("length", "max_tokens")
+
+    @property
+    def ended_normally(self) -> bool:
+        """The turn was neither cut nor failed (``finish_reason`` ``stop``,
+        ``tool_calls``, another provider reason, or none named): its tool
+        calls may run."""
+        return not is_abnormal_finish(self.finish_reason)
 
     def to_dict(self) -> dict[str, Any]:
         """The message in OpenAI format, ready to append to the conversation.

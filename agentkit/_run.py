@@ -7,22 +7,23 @@ import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from types import MappingProxyType
 from typing import Any, Protocol
 
 import anyio
+import anyio.abc
 
-from ._accumulate import ABNORMAL_FINISH_REASONS
 from ._context import RunContext
 from ._delivery import EventSink, ToolEventPump
 from ._errors import (
-    AgentkitError,
     ContentFilterError,
     MaxTurnsExceeded,
     OutputLengthError,
     ProviderStreamError,
     StreamError,
     ToolFailureLimitExceeded,
+    attach_result,
 )
 from ._events import (
     Retry,
@@ -67,8 +68,28 @@ class RunSettings:
     model_params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
-_TRUNCATED = frozenset({"length", "max_tokens", "content_filter"})
-"""Finish reasons that end the run with a cut answer (see raise_on_truncation)."""
+class BrokenTurn(Enum):
+    """What a turn whose stream broke (a `StreamError`) still gives."""
+
+    TAIL_LOST = "tail_lost"
+    """The finish chunk arrived; only the tail (usage, ``[DONE]``) was lost.
+    The turn is complete: streaming it again would pay for the answer twice
+    and could change it."""
+    RETRY = "retry"
+    """Nothing complete arrived and no call started: stream the turn again."""
+    KEEP_CALLS = "keep_calls"
+    """Calls already started: keep them and their results (a call never runs
+    twice); the turn ends there, with no finish reason."""
+
+
+def classify_broken_turn(partial: AssistantMessage, *, calls_started: bool) -> BrokenTurn:
+    """Decide what a broken turn keeps from its partial message and whether
+    any of its tool calls started."""
+    if partial.finish_reason not in (None, "error"):
+        return BrokenTurn.TAIL_LOST
+    if not calls_started:
+        return BrokenTurn.RETRY
+    return BrokenTurn.KEEP_CALLS
 
 
 class _RetryTurn(Exception):
@@ -139,8 +160,8 @@ class Run:
         duration = round(time.monotonic() - started_at, 4)
         if error is not None or result is None:
             fatal = error or RuntimeError("run ended without a result")
-            if isinstance(fatal, AgentkitError) and fatal.result is None and self._turns:
-                fatal.result = self._result()  # what the run did before it failed
+            if self._turns:
+                attach_result(fatal, self._result())
             self._log.warning("run.failed", error=str(fatal), duration=duration)
             await self._deliver_failure(fatal)
             raise fatal
@@ -162,24 +183,16 @@ class Run:
             self._record_turn(message, records)
             await pump.flush()
             await self._sink(TurnFinished(turn, message.finish_reason, message.usage))
-            if message.finish_reason in _TRUNCATED:
-                return self._truncated(message.finish_reason)
+            if message.is_truncated:
+                return self._truncated(message)
             if not message.tool_calls:
                 return self._result()
             failed_turns = failed_turns + 1 if all(r.is_error for r in records) else 0
             if failed_turns >= settings.max_tool_failures:
-                raise ToolFailureLimitExceeded(
-                    f"Every tool call failed in {failed_turns} turns in a row; the run was "
-                    "stopped (raise Agent(max_tool_failures=...) to allow more). The last "
-                    f"error: {records[-1].output}",
-                    result=self._result(),
+                raise ToolFailureLimitExceeded.after(
+                    failed_turns, records[-1].output, self._result()
                 )
-        raise MaxTurnsExceeded(
-            f"The model was still calling tools after {settings.max_turns} turns; the run "
-            "was stopped (raise Agent(max_turns=...) if it needs more). The partial result "
-            "is on this error's .result.",
-            result=self._result(),
-        )
+        raise MaxTurnsExceeded.after(settings.max_turns, self._result())
 
     async def _turn_with_retries(
         self, turn: int, pump: ToolEventPump
@@ -204,49 +217,22 @@ class Run:
     ) -> tuple[AssistantMessage, list[ToolCallRecord]]:
         """Stream one turn while its calls run; all calls are done on return."""
         started_at = time.monotonic()
-        history = tuple(MappingProxyType(message) for message in self._messages)
-        context: RunContext[Any] = RunContext(
-            self._deps, self.run_id, turn, history, _emitter=pump.emit
-        )
         failure: Exception | None = None
         message = AssistantMessage()
+        # Failures are raised after the task group, not inside it: they then
+        # propagate as themselves instead of inside an ExceptionGroup.
         async with anyio.create_task_group() as task_group:
-            calls = TurnToolCalls(
-                task_group=task_group,
-                registry=self._registry,
-                context=context,
-                limiter=self._limiter,
-                sink=self._sink,
-                on_sink_error=self._abort,
-                eager=self._settings.eager_tools,
-                turn=turn,
-                flush_events=pump.flush,
-            )
-            model_turn = self._model.stream(
-                self._request_messages(), self._definitions, **self._settings.model_params
-            )
+            calls = self._turn_calls(task_group, turn, pump)
             try:
-                message = await self._stream(model_turn, calls)
+                message = await self._stream(calls)
             except StreamError as error:
-                message = model_turn.message
-                if message.finish_reason not in (None, "error"):
-                    # The finish chunk arrived: the turn is complete, only its
-                    # tail (usage, [DONE]) was lost. Streaming it again would
-                    # pay for the answer twice and could change it.
-                    self._log.warning("turn.tail_lost", turn=turn, error=str(error))
-                    if message.finish_reason not in ABNORMAL_FINISH_REASONS:
-                        calls.start_deferred()
-                elif not calls.executed_calls():
-                    partial = bool(message.content or message.reasoning)
-                    failure = _RetryTurn(error, discard_partial=partial)
+                salvaged = self._salvage(error, calls, turn)
+                if salvaged is None:
+                    partial = error.partial or AssistantMessage()
+                    shown = bool(partial.content or partial.reasoning)
+                    failure = _RetryTurn(error, discard_partial=shown)
                 else:
-                    self._log.warning(
-                        "turn.interrupted",
-                        turn=turn,
-                        error=str(error),
-                        kept_calls=len(calls.executed_calls()),
-                    )
-                    message = dataclasses.replace(message, finish_reason=None)
+                    message = salvaged
             except Exception as error:
                 failure = error
                 task_group.cancel_scope.cancel()
@@ -262,23 +248,71 @@ class Run:
         executed = tuple(calls.executed_calls())
         return dataclasses.replace(message, tool_calls=executed), calls.records()
 
-    async def _stream(self, model_turn: Any, calls: TurnToolCalls) -> AssistantMessage:
+    def _turn_calls(
+        self, task_group: anyio.abc.TaskGroup, turn: int, pump: ToolEventPump
+    ) -> TurnToolCalls:
+        """The scheduler of this turn's tool calls, their context included."""
+        history = tuple(MappingProxyType(message) for message in self._messages)
+        context: RunContext[Any] = RunContext(
+            self._deps, self.run_id, turn, history, _emitter=pump.emit
+        )
+        return TurnToolCalls(
+            task_group=task_group,
+            registry=self._registry,
+            context=context,
+            limiter=self._limiter,
+            sink=self._sink,
+            on_sink_error=self._abort,
+            eager=self._settings.eager_tools,
+            turn=turn,
+            flush_events=pump.flush,
+        )
+
+    async def _stream(self, calls: TurnToolCalls) -> AssistantMessage:
+        """Stream the model's turn, handing each ready call to ``calls``."""
         sink = self._sink
+        model_turn = self._model.stream(
+            self._request_messages(), self._definitions, **self._settings.model_params
+        )
         async with model_turn:
             async for event in model_turn:
                 await sink(event)
                 if event.__class__ is ToolCallReady:
-                    calls.on_ready(event)
+                    calls.on_ready(event.call)
         message: AssistantMessage = model_turn.message
         if message.finish_reason == "error":
-            raise ProviderStreamError(
+            error = ProviderStreamError(
                 "The provider ended the turn with finish_reason 'error'.",
                 error={"finish_reason": "error"},
                 payload="",
             )
-        if message.finish_reason not in ABNORMAL_FINISH_REASONS:
+            error.partial = message
+            raise error
+        if message.ended_normally:
             calls.start_deferred()
         return message
+
+    def _salvage(
+        self, error: StreamError, calls: TurnToolCalls, turn: int
+    ) -> AssistantMessage | None:
+        """What a broken turn keeps: its message, or None when it must be
+        streamed again (see `classify_broken_turn`)."""
+        partial = error.partial or AssistantMessage()
+        kind = classify_broken_turn(partial, calls_started=bool(calls.executed_calls()))
+        if kind is BrokenTurn.TAIL_LOST:
+            self._log.warning("turn.tail_lost", turn=turn, error=str(error))
+            if partial.ended_normally:
+                calls.start_deferred()
+            return partial
+        if kind is BrokenTurn.RETRY:
+            return None
+        self._log.warning(
+            "turn.interrupted",
+            turn=turn,
+            error=str(error),
+            kept_calls=len(calls.executed_calls()),
+        )
+        return dataclasses.replace(partial, finish_reason=None)
 
     # ---------------------------------------------------------------- helpers
 
@@ -310,21 +344,13 @@ class Run:
             last_message=self._last,
         )
 
-    def _truncated(self, finish_reason: str) -> RunResult:
+    def _truncated(self, message: AssistantMessage) -> RunResult:
         result = self._result()
         if not self._settings.raise_on_truncation:
             return result
-        if finish_reason in ("length", "max_tokens"):
-            raise OutputLengthError(
-                f"The model stopped at its output limit (finish_reason {finish_reason!r}); "
-                "raise max_tokens or ask for a shorter answer. The partial result is on .result.",
-                result=result,
-            )
-        raise ContentFilterError(
-            "The provider's content filter stopped the answer (finish_reason "
-            "'content_filter'). The partial result is on .result.",
-            result=result,
-        )
+        if message.is_output_limit:
+            raise OutputLengthError.at(str(message.finish_reason), result)
+        raise ContentFilterError.at(result)
 
     async def _sink_or_abort(self, event: Any) -> None:
         try:

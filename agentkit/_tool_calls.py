@@ -30,7 +30,7 @@ import anyio.abc
 
 from ._context import RunContext
 from ._delivery import EventSink
-from ._events import ToolCallReady, ToolResult
+from ._events import ToolResult
 from ._logging import get_logger
 from ._messages import ToolCall
 from ._result import ToolCallRecord
@@ -73,9 +73,8 @@ class TurnToolCalls:
         self._started: dict[str, _Started] = {}
         self._deferred: list[ToolCall] = []
 
-    def on_ready(self, event: ToolCallReady) -> None:
+    def on_ready(self, call: ToolCall) -> None:
         """A call was sealed: start it now, or defer it to the turn's end."""
-        call = ToolCall(event.id, event.name, event.arguments, event.index)
         if self._eager and self._is_eager_tool(call.name):
             self._start(call)
         else:

@@ -13,14 +13,10 @@ set; otherwise it starts a local ``ScriptedServer`` and runs offline.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import anyio
 
 from agentkit import Agent, OpenAIChatModel, TextDelta
-from agentkit.testing import ScriptedResponse, ScriptedServer, text_response
+from agentkit.testing import open_endpoint, text_response
 
 QUESTION = "What is the capital of France?"
 
@@ -29,19 +25,6 @@ SCRIPT = [
     text_response("The capital of France is Paris.", chunk_delay=0.03),
     text_response("Paris is the capital of France.", chunk_delay=0.03),
 ]
-
-
-@contextmanager
-def open_model(script: list[ScriptedResponse]) -> Iterator[OpenAIChatModel]:
-    """The endpoint in AGENTKIT_BASE_URL, else a local server playing ``script``."""
-    if os.environ.get("AGENTKIT_BASE_URL"):
-        name = os.environ.get("AGENTKIT_MODEL", "gpt-4o-mini")
-        print(f"Using model {name!r} at {os.environ['AGENTKIT_BASE_URL']}")
-        yield OpenAIChatModel(name)  # base_url and api_key come from the environment
-        return
-    with ScriptedServer(script) as server:
-        print(f"No AGENTKIT_BASE_URL set: using a scripted local server at {server.base_url}")
-        yield OpenAIChatModel("scripted", base_url=server.base_url, api_key="offline")
 
 
 async def stream_one_turn(model: OpenAIChatModel) -> None:
@@ -71,5 +54,7 @@ async def main(model: OpenAIChatModel) -> None:
 
 
 if __name__ == "__main__":
-    with open_model(SCRIPT) as model:
+    with open_endpoint(SCRIPT) as endpoint:
+        print(f"Using {endpoint.description}")
+        model = endpoint.model
         anyio.run(main, model)

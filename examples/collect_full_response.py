@@ -17,14 +17,11 @@ and runs offline.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import anyio
 
 from agentkit import Agent, OpenAIChatModel, TextDelta
-from agentkit.testing import ScriptedResponse, ScriptedServer, text_response
+from agentkit.testing import open_endpoint, text_response
 
 STORY = (
     "The lighthouse keeper counted ships every night. One night there were none, "
@@ -38,19 +35,6 @@ SCRIPT = [
     ),
     text_response("The harbour is quiet tonight; every boat is in.", usage=(40, 12)),
 ]
-
-
-@contextmanager
-def open_model(script: list[ScriptedResponse]) -> Iterator[OpenAIChatModel]:
-    """The endpoint in AGENTKIT_BASE_URL, else a local server playing ``script``."""
-    if os.environ.get("AGENTKIT_BASE_URL"):
-        name = os.environ.get("AGENTKIT_MODEL", "gpt-4o-mini")
-        print(f"Using model {name!r} at {os.environ['AGENTKIT_BASE_URL']}")
-        yield OpenAIChatModel(name)  # base_url and api_key come from the environment
-        return
-    with ScriptedServer(script) as server:
-        print(f"No AGENTKIT_BASE_URL set: using a scripted local server at {server.base_url}")
-        yield OpenAIChatModel("scripted", base_url=server.base_url, api_key="offline")
 
 
 async def main(model: OpenAIChatModel) -> None:
@@ -82,5 +66,7 @@ async def main(model: OpenAIChatModel) -> None:
 
 
 if __name__ == "__main__":
-    with open_model(SCRIPT) as model:
+    with open_endpoint(SCRIPT) as endpoint:
+        print(f"Using {endpoint.description}")
+        model = endpoint.model
         anyio.run(main, model)

@@ -18,17 +18,13 @@ set; otherwise it starts a local ``ScriptedServer`` and runs offline.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import anyio
 
-from agentkit import Agent, Event, OpenAIChatModel, ToolCallReady, ToolResult, TurnFinished, tool
+from agentkit import Agent, Event, ToolCallReady, ToolResult, TurnFinished, tool
 from agentkit.testing import (
-    ScriptedResponse,
-    ScriptedServer,
+    open_endpoint,
     text_response,
     tool_call_response,
 )
@@ -71,19 +67,6 @@ def get_news(topic: str) -> str:
     return f"{topic}: a new chip was announced"
 
 
-@contextmanager
-def open_model(script: list[ScriptedResponse]) -> Iterator[OpenAIChatModel]:
-    """The endpoint in AGENTKIT_BASE_URL, else a local server playing ``script``."""
-    if os.environ.get("AGENTKIT_BASE_URL"):
-        name = os.environ.get("AGENTKIT_MODEL", "gpt-4o-mini")
-        print(f"Using model {name!r} at {os.environ['AGENTKIT_BASE_URL']}")
-        yield OpenAIChatModel(name)  # base_url and api_key come from the environment
-        return
-    with ScriptedServer(script) as server:
-        print(f"No AGENTKIT_BASE_URL set: using a scripted local server at {server.base_url}")
-        yield OpenAIChatModel("scripted", base_url=server.base_url, api_key="offline")
-
-
 class Timeline:
     """An ``on_event`` callback printing when each call was ready and done."""
 
@@ -102,7 +85,9 @@ class Timeline:
 
 
 if __name__ == "__main__":
-    with open_model(SCRIPT) as model:
+    with open_endpoint(SCRIPT) as endpoint:
+        print(f"Using {endpoint.description}")
+        model = endpoint.model
         agent = Agent(
             model, tools=[get_weather, get_exchange_rate, get_news], instructions="Be brief."
         )

@@ -22,11 +22,6 @@ Run it with ``python examples/retries_and_timeouts.py``.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 from agentkit import (
     Agent,
     Event,
@@ -42,6 +37,7 @@ from agentkit.testing import (
     ScriptedResponse,
     ScriptedServer,
     error_response,
+    open_endpoint,
     text_chunks,
     text_response,
 )
@@ -55,19 +51,6 @@ FLAKY_SCRIPT = [
     error_response(429, "Too many requests.", headers={"Retry-After": "0.2"}),
     text_response("Hello! Third time lucky."),
 ]
-
-
-@contextmanager
-def open_model(script: list[ScriptedResponse], **options: Any) -> Iterator[OpenAIChatModel]:
-    """The endpoint in AGENTKIT_BASE_URL, else a local server playing ``script``."""
-    if os.environ.get("AGENTKIT_BASE_URL"):
-        name = os.environ.get("AGENTKIT_MODEL", "gpt-4o-mini")
-        print(f"Using model {name!r} at {os.environ['AGENTKIT_BASE_URL']}")
-        yield OpenAIChatModel(name, **options)  # base_url and api_key from the environment
-        return
-    with ScriptedServer(script) as server:
-        print(f"No AGENTKIT_BASE_URL set: using a scripted local server at {server.base_url}")
-        yield OpenAIChatModel("scripted", base_url=server.base_url, api_key="offline", **options)
 
 
 def show(event: Event) -> None:
@@ -109,6 +92,8 @@ def a_stalled_stream_times_out() -> None:
 
 
 if __name__ == "__main__":
-    with open_model(FLAKY_SCRIPT, timeout=TIMEOUTS, retry_policy=RETRIES) as model:
+    with open_endpoint(FLAKY_SCRIPT, timeout=TIMEOUTS, retry_policy=RETRIES) as endpoint:
+        print(f"Using {endpoint.description}")
+        model = endpoint.model
         transient_errors_are_retried(model)
     a_stalled_stream_times_out()

@@ -22,8 +22,7 @@ import operator
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -31,7 +30,6 @@ from zoneinfo import ZoneInfo
 from agentkit import (
     Agent,
     Event,
-    OpenAIChatModel,
     ReasoningDelta,
     Retry,
     RunFailed,
@@ -43,7 +41,7 @@ from agentkit import (
     ToolResult,
     tool,
 )
-from agentkit.testing import OfflineAssistant, ScriptedServer
+from agentkit.testing import OfflineAssistant, open_endpoint
 
 QUESTION = "What is 17 * 23 + 4, and what time is it in Tokyo?"
 DIM, RED, GREEN, YELLOW, CYAN = "2", "31", "32", "33", "36"
@@ -164,22 +162,11 @@ def current_time(timezone: str = "UTC") -> str:
     return datetime.now(ZoneInfo(timezone)).strftime("%A %H:%M %Z")
 
 
-@contextmanager
-def open_model() -> Iterator[OpenAIChatModel]:
-    """The endpoint in AGENTKIT_BASE_URL, else the offline assistant."""
-    if os.environ.get("AGENTKIT_BASE_URL"):
-        name = os.environ.get("AGENTKIT_MODEL", "gpt-4o-mini")
-        print(f"Using model {name!r} at {os.environ['AGENTKIT_BASE_URL']}")
-        yield OpenAIChatModel(name)  # base_url and api_key come from the environment
-        return
-    with ScriptedServer(responder=OfflineAssistant()) as server:
-        print(f"No AGENTKIT_BASE_URL set: using agentkit's offline assistant at {server.base_url}")
-        yield OpenAIChatModel("offline", base_url=server.base_url, api_key="offline")
-
-
 if __name__ == "__main__":
     question = sys.argv[1] if len(sys.argv) > 1 else QUESTION
-    with open_model() as model:
+    with open_endpoint(OfflineAssistant()) as endpoint:
+        print(f"Using {endpoint.description}")
+        model = endpoint.model
         agent = Agent(model, tools=[calculate, current_time], instructions="Use the tools.")
         print(f"you> {question}")
         agent.run_sync(question, on_event=LiveRenderer())

@@ -17,15 +17,11 @@ set; otherwise it starts a local ``ScriptedServer`` and runs offline.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Literal
 
 from agentkit import (
     Agent,
     Event,
-    OpenAIChatModel,
     ToolCallArgumentsDelta,
     ToolCallReady,
     ToolCallStarted,
@@ -33,8 +29,7 @@ from agentkit import (
     tool,
 )
 from agentkit.testing import (
-    ScriptedResponse,
-    ScriptedServer,
+    open_endpoint,
     text_response,
     tool_call_response,
 )
@@ -69,19 +64,6 @@ def get_weather(city: str, unit: Literal["C", "F"] = "C") -> str:
     return f"{degrees}°{unit}, {sky}"
 
 
-@contextmanager
-def open_model(script: list[ScriptedResponse]) -> Iterator[OpenAIChatModel]:
-    """The endpoint in AGENTKIT_BASE_URL, else a local server playing ``script``."""
-    if os.environ.get("AGENTKIT_BASE_URL"):
-        name = os.environ.get("AGENTKIT_MODEL", "gpt-4o-mini")
-        print(f"Using model {name!r} at {os.environ['AGENTKIT_BASE_URL']}")
-        yield OpenAIChatModel(name)  # base_url and api_key come from the environment
-        return
-    with ScriptedServer(script) as server:
-        print(f"No AGENTKIT_BASE_URL set: using a scripted local server at {server.base_url}")
-        yield OpenAIChatModel("scripted", base_url=server.base_url, api_key="offline")
-
-
 def show(event: Event) -> None:
     match event:
         case ToolCallStarted(index=index, id=call_id, name=name):
@@ -95,7 +77,9 @@ def show(event: Event) -> None:
 
 
 if __name__ == "__main__":
-    with open_model(SCRIPT) as model:
+    with open_endpoint(SCRIPT) as endpoint:
+        print(f"Using {endpoint.description}")
+        model = endpoint.model
         agent = Agent(model, tools=[get_weather], instructions="Use the tools. Be brief.")
         result = agent.run_sync(QUESTION, on_event=show)
 

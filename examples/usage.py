@@ -15,16 +15,11 @@ set; otherwise it starts a local ``ScriptedServer`` and runs offline.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import anyio
 
 from agentkit import Agent, Event, OpenAIChatModel, TurnFinished, Usage, tool
 from agentkit.testing import (
-    ScriptedResponse,
-    ScriptedServer,
+    open_endpoint,
     text_response,
     tool_call_response,
 )
@@ -48,19 +43,6 @@ def get_weather(city: str) -> str:
         city: City name, for example "Hanoi".
     """
     return {"Hanoi": "31°C, humid", "Paris": "18°C, cloudy"}.get(city, "20°C, clear")
-
-
-@contextmanager
-def open_model(script: list[ScriptedResponse]) -> Iterator[OpenAIChatModel]:
-    """The endpoint in AGENTKIT_BASE_URL, else a local server playing ``script``."""
-    if os.environ.get("AGENTKIT_BASE_URL"):
-        name = os.environ.get("AGENTKIT_MODEL", "gpt-4o-mini")
-        print(f"Using model {name!r} at {os.environ['AGENTKIT_BASE_URL']}")
-        yield OpenAIChatModel(name)  # base_url and api_key come from the environment
-        return
-    with ScriptedServer(script) as server:
-        print(f"No AGENTKIT_BASE_URL set: using a scripted local server at {server.base_url}")
-        yield OpenAIChatModel("scripted", base_url=server.base_url, api_key="offline")
 
 
 def describe(usage: Usage | None) -> str:
@@ -95,5 +77,7 @@ async def main(model: OpenAIChatModel) -> None:
 
 
 if __name__ == "__main__":
-    with open_model(SCRIPT) as model:
+    with open_endpoint(SCRIPT) as endpoint:
+        print(f"Using {endpoint.description}")
+        model = endpoint.model
         anyio.run(main, model)

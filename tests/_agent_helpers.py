@@ -1,47 +1,20 @@
-"""Helpers shared by the runner tests (``tests/test_agent_*.py``): a scripted
-server with a fast agent on it, chunk builders for hand-written streams, an
-event recorder, and checks that a run left no task or connection behind."""
+"""Helpers of the runner tests: a scripted server with a fast agent on it, an
+event recorder, and checks that a run left no task behind."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import anyio.lowlevel
-import pytest
+from _common import FAST_TIMEOUTS, make_model
 
-from agentkit import Agent, AgentRun, Event, OpenAIChatModel, RetryPolicy, Timeouts
-from agentkit.testing import (
-    Responder,
-    ScriptedResponse,
-    ScriptedServer,
-    Step,
-    sse_bytes,
-)
-
-API_KEY = "sk-agent-test-SECRET-5f3e9a1c"
-"""The key every runner test uses; it must never show up in logs or errors."""
-
-FAST_TIMEOUTS = Timeouts(connect=1.0, first_chunk=1.0, chunk_gap=0.5)
-FAST_RETRIES = RetryPolicy(initial_delay=0.01, max_delay=0.02)
-
-ASYNC_TESTS = [
-    pytest.mark.anyio,
-    pytest.mark.filterwarnings("ignore:Async generator 'httpx[.]:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore:Async generator 'httpcore[.]:ResourceWarning"),
-]
-"""Marks for a module of async runner tests. Trio warns when an async
-generator is garbage collected unexhausted; httpx and httpcore implement
-response bodies as nested async generators that cannot be closed from outside
-(encode/httpx#3686), so a run that stops reading mid-stream (a callback error,
-leaving ``agent.stream()`` early) makes trio warn about *their* generators.
-Only those are ignored: agentkit's own generators must still be closed."""
-
+from agentkit import Agent, AgentRun, Event
+from agentkit.testing import Responder, ScriptedResponse, ScriptedServer
 
 # --------------------------------------------------------------- the setup
 
@@ -51,13 +24,7 @@ def make_agent(server: ScriptedServer, **options: Any) -> Agent[Any]:
 
     ``timeout`` goes to the model; every other option to `Agent`.
     """
-    model = OpenAIChatModel(
-        "scripted",
-        base_url=server.base_url,
-        api_key=API_KEY,
-        retry_policy=FAST_RETRIES,
-        timeout=options.pop("timeout", FAST_TIMEOUTS),
-    )
+    model = make_model(server, model="scripted", timeout=options.pop("timeout", FAST_TIMEOUTS))
     agent: Agent[Any] = Agent(model, **options)
     # Not a constructor option: turn retries wait 0.5 s by default.
     agent.settings = dataclasses.replace(agent.settings, turn_retry_delay=0.01)
@@ -79,66 +46,6 @@ async def scripted_agent(
             yield agent, server
         finally:
             await agent.model.aclose()  # type: ignore[attr-defined]
-
-
-# ------------------------------------------------------------------ chunks
-
-
-def chunk(delta: Mapping[str, Any] | None = None, finish: str | None = None) -> dict[str, Any]:
-    """A ``chat.completion.chunk`` with one choice."""
-    return {
-        "id": "chatcmpl-agent-test",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": "scripted",
-        "choices": [{"index": 0, "delta": dict(delta or {}), "finish_reason": finish}],
-    }
-
-
-def role() -> dict[str, Any]:
-    return chunk({"role": "assistant", "content": None})
-
-
-def text(content: str) -> dict[str, Any]:
-    return chunk({"content": content})
-
-
-def finish(reason: str = "stop") -> dict[str, Any]:
-    return chunk({}, reason)
-
-
-def call_start(index: int, call_id: str, name: str, arguments: str = "") -> dict[str, Any]:
-    """The first fragment of a tool call: index, id, name (and maybe arguments)."""
-    fragment = {
-        "index": index,
-        "id": call_id,
-        "type": "function",
-        "function": {"name": name, "arguments": arguments},
-    }
-    return chunk({"tool_calls": [fragment]})
-
-
-def call_args(index: int, arguments: str) -> dict[str, Any]:
-    """A later fragment of a tool call's arguments."""
-    return chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments}}]})
-
-
-def call_steps(index: int, call_id: str, name: str, arguments: Any, pieces: int = 2) -> list[Step]:
-    """A whole tool call: the start fragment, then ``arguments`` in ``pieces``."""
-    encoded = arguments if isinstance(arguments, str) else json.dumps(arguments)
-    size = -(-len(encoded) // pieces)
-    parts = [encoded[i : i + size] for i in range(0, len(encoded), size)]
-    return [call_start(index, call_id, name), *(call_args(index, part) for part in parts)]
-
-
-def response(*steps: Step, **options: Any) -> ScriptedResponse:
-    """A streamed response of ``steps`` (options as in `ScriptedResponse`)."""
-    return ScriptedResponse(list(steps), **options)
-
-
-def byte_length(steps: Sequence[Step]) -> int:
-    """How many body bytes ``steps`` (chunk dicts) take on the wire."""
-    return sum(len(sse_bytes(step)) for step in steps)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ events
@@ -196,12 +103,3 @@ def live_tasks() -> int:
     import asyncio
 
     return len(asyncio.all_tasks())
-
-
-async def eventually(predicate: Callable[[], bool], seconds: float = 1.0) -> bool:
-    """Poll ``predicate`` for up to ``seconds``; its last value."""
-    for _ in range(max(1, int(seconds / 0.01))):
-        if predicate():
-            return True
-        await anyio.sleep(0.01)
-    return predicate()

@@ -1,6 +1,6 @@
-"""Helpers shared by the wire-layer tests: chunk builders, the shared recorded
-streams, an in-process reader that mirrors `StreamedTurn`, and fast model
-settings for tests over loopback HTTP."""
+"""Streams for the tests: chunk builders for hand-written streams, the shared
+recorded streams with their expected results, the in-process reader (the
+real decode pipeline), and one-turn helpers over loopback HTTP."""
 
 from __future__ import annotations
 
@@ -8,50 +8,24 @@ import itertools
 import json
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 import structlog
+from _common import API_KEY
 
-from agentkit import (
-    AgentkitError,
-    AssistantMessage,
-    Event,
-    OpenAIChatModel,
-    RetryPolicy,
-    StreamAccumulator,
-    Timeouts,
-)
-from agentkit._chunks import DONE, chunk_from_event
-from agentkit._sse import SSEDecoder
-from agentkit.testing import ScriptedServer
+from agentkit import AgentkitError, AssistantMessage, Event, OpenAIChatModel, StreamAccumulator
+from agentkit._decode import TurnDecoder
+from agentkit.testing import ScriptedResponse, Step, sse_bytes
 
 SHARED_STREAMS_ENV = "AGENTKIT_SHARED_STREAMS"
 """Environment variable that overrides where the shared recorded streams live."""
 
-API_KEY = "sk-test-SECRET-0123456789abcdef"
-"""The key the model tests use; it must never show up in output."""
-
-FAST_TIMEOUTS = Timeouts(connect=1, first_chunk=0.5, chunk_gap=0.2)
-FAST_RETRIES = RetryPolicy(initial_delay=0.01, max_delay=0.02)
-
 MESSAGES = [{"role": "user", "content": "Hi"}]
-
-HTTPX_GENERATOR_WARNINGS = [
-    pytest.mark.filterwarnings("ignore:Async generator 'httpx[.]:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore:Async generator 'httpcore[.]:ResourceWarning"),
-]
-"""Trio warns when an async generator is garbage collected unexhausted.
-httpx and httpcore implement response streams as nested async generators that
-a reader cannot close from outside (encode/httpx#3686), so leaving a stream
-early (a break, a stall, a cut connection) makes trio warn about *their*
-generators. Only those are ignored: agentkit's own generators must still be
-closed properly."""
 
 
 def shared_streams_dir() -> Path:
@@ -143,6 +117,39 @@ def calls(*fragments: dict[str, Any], finish_reason: str | None = None) -> dict[
     return chunk({"tool_calls": list(fragments)}, finish_reason)
 
 
+def role() -> dict[str, Any]:
+    """The first chunk of a turn: the assistant role, no content."""
+    return chunk({"role": "assistant", "content": None})
+
+
+def call_start(index: int, call_id: str, name: str, arguments: str = "") -> dict[str, Any]:
+    """The first fragment of a tool call: index, id, name (and maybe arguments)."""
+    return calls(call(index, id=call_id, name=name, arguments=arguments))
+
+
+def call_args(index: int, arguments: str) -> dict[str, Any]:
+    """A later fragment of a tool call's arguments."""
+    return calls(call(index, arguments=arguments))
+
+
+def call_steps(index: int, call_id: str, name: str, arguments: Any, pieces: int = 2) -> list[Step]:
+    """A whole tool call: the start fragment, then ``arguments`` in ``pieces``."""
+    encoded = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    size = -(-len(encoded) // pieces)
+    parts = [encoded[i : i + size] for i in range(0, len(encoded), size)]
+    return [call_start(index, call_id, name), *(call_args(index, part) for part in parts)]
+
+
+def response(*steps: Step, **options: Any) -> ScriptedResponse:
+    """A streamed response of ``steps`` (options as in `ScriptedResponse`)."""
+    return ScriptedResponse(list(steps), **options)
+
+
+def byte_length(steps: Sequence[Step]) -> int:
+    """How many body bytes ``steps`` (chunk dicts) take on the wire."""
+    return sum(len(sse_bytes(step)) for step in steps)  # type: ignore[arg-type]
+
+
 def sse(*chunks: Mapping[str, Any] | str, done: bool = True, eol: str = "\n") -> bytes:
     """SSE bytes: one ``data:`` event per chunk (dicts as JSON, strings as is)."""
     parts = []
@@ -163,7 +170,7 @@ class Reading:
 
     events: list[Event]
     message: AssistantMessage
-    done: bool
+    complete: bool
     accumulator: StreamAccumulator
 
     @property
@@ -172,34 +179,16 @@ class Reading:
 
 
 def read_in_process(data: bytes, cuts: Iterable[int] = ()) -> Reading:
-    """Decode ``data`` fed in pieces cut at ``cuts`` and accumulate it the way
-    `StreamedTurn` does: stop at ``[DONE]``, flush at the end of the bytes."""
+    """Feed ``data`` to the turn decoder in pieces cut at ``cuts``, then end
+    the body, exactly as `StreamedTurn` does."""
     bounds = [0, *sorted(set(cuts)), len(data)]
-    decoder = SSEDecoder()
-    accumulator = StreamAccumulator()
+    decoder = TurnDecoder()
     events: list[Event] = []
-    done = False
-
-    def apply(server_events: list[Any]) -> None:
-        nonlocal done
-        for server_event in server_events:
-            parsed = chunk_from_event(server_event)
-            if parsed is None:
-                continue
-            if parsed is DONE:
-                done = True
-                events.extend(accumulator.close())
-                return
-            events.extend(accumulator.add(parsed))  # type: ignore[arg-type]
-
     for start, end in itertools.pairwise(bounds):
-        if end > start and not done:
-            apply(decoder.feed(data[start:end]))
-    if not done:
-        apply(decoder.flush())
-        if not done and accumulator.finish_reason is not None:
-            events.extend(accumulator.close())
-    return Reading(events, accumulator.message, done, accumulator)
+        if end > start:
+            events += decoder.feed(data[start:end])
+    events += decoder.end()
+    return Reading(events, decoder.message, decoder.complete, decoder.accumulator)
 
 
 def summary(message: AssistantMessage) -> dict[str, Any]:
@@ -225,15 +214,6 @@ def load_expected(stream: Path) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------- models
-
-
-def make_model(server: ScriptedServer, **options: Any) -> OpenAIChatModel:
-    """A model pointed at ``server`` with fast timeouts and retries."""
-    options.setdefault("base_url", server.base_url)
-    options.setdefault("api_key", API_KEY)
-    options.setdefault("timeout", FAST_TIMEOUTS)
-    options.setdefault("retry_policy", FAST_RETRIES)
-    return OpenAIChatModel("test-model", **options)
 
 
 async def run_turn(
@@ -310,14 +290,6 @@ def watch_logs_for_key(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     assert API_KEY not in caplog.text
     for record in caplog.records:
         assert API_KEY not in repr(record.__dict__)
-
-
-async def wait_for_server(condition: Callable[[], bool], limit: float = 2.0) -> None:
-    """Wait until ``condition`` holds. The server changes its counters in its
-    own thread, so there is nothing to await: poll, within ``limit`` seconds."""
-    with anyio.fail_after(limit):
-        while not condition():  # noqa: ASYNC110 (nothing to wait on across threads)
-            await anyio.sleep(0.01)
 
 
 async def read_into(received: bytearray, pieces: AsyncIterator[bytes]) -> None:

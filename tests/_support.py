@@ -70,13 +70,3 @@ def closing_model(app: Any, model: Any) -> Any:
                 return
 
     return wrapped
-
-
-def wait_until(condition: Any, timeout: float = 3.0, interval: float = 0.02) -> bool:
-    """Poll ``condition()`` until it is true or ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return bool(condition())

@@ -16,7 +16,7 @@
   - ``<!-- test: pytest -->``: the block is a test module, run by pytest in a
     fresh interpreter.
 
-  ``docs/tools.md`` is run by ``tests/test_tools_examples.py`` instead.
+  ``docs/tools.md`` is run by ``tests/tools/test_examples.py`` instead.
 - ``mkdocs build --strict`` succeeds. It needs the docs dependencies
   (mkdocs-material, mkdocstrings[python]); without them the test fails, it
   does not skip.
@@ -59,7 +59,7 @@ RUN_BLOCK = re.compile(r"<!-- test: (run|pytest) -->\n```python\n(.*?)```", re.D
 MARKER = re.compile(r"<!-- test: [^>]*-->")
 DIRECTIVE = re.compile(r"^::: ([\w.]+)[ \t]*$((?:\n[ \t]+\S.*)*)", re.MULTILINE)
 MEMBER = re.compile(r"^[ \t]+- ([\w]+)[ \t]*$", re.MULTILINE)
-RUN_ELSEWHERE = {"tools.md"}  # tests/test_tools_examples.py runs its blocks
+RUN_ELSEWHERE = {"tools.md"}  # tests/tools/test_examples.py runs its blocks
 MIN_RUNNABLE_BLOCKS = {
     "index.md": 1,
     "getting-started.md": 7,

@@ -26,7 +26,7 @@ from agentkit.testing import (
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TIMEOUT = 30
-OFFLINE_FIRST_LINE = "No AGENTKIT_BASE_URL set:"
+OFFLINE_FIRST_LINE = "Using agentkit's offline scripted model"
 
 # What each example must print when it runs offline.
 OFFLINE_OUTPUT: dict[str, Sequence[str]] = {

@@ -21,8 +21,8 @@ import anyio
 from agentkit import Agent, AgentkitError, RunResult, Tool, ToolRegistry
 from agentkit._sync import close_model_pool
 
+from ..testing import OfflineAssistant, open_endpoint
 from ._demo_tools import DemoDeps, demo_tools
-from ._endpoint import open_endpoint
 from ._render import TerminalRenderer
 
 __all__ = ["load_tools", "run_chat"]
@@ -34,7 +34,13 @@ def run_chat(args: argparse.Namespace) -> int:
     """Run the REPL until the user quits; returns the exit status."""
     registry = load_tools(args.tools) if args.tools else demo_tools()
     deps = DemoDeps(root=Path(args.root))
-    with open_endpoint(args.model, args.base_url, offline=args.offline) as endpoint:
+    with open_endpoint(
+        OfflineAssistant(),
+        model=args.model,
+        base_url=args.base_url,
+        find_local=True,
+        offline=args.offline,
+    ) as endpoint:
         print(f"agentkit chat — using {endpoint.description}")
         print(
             f"tools: {', '.join(registry.names) or 'none'}. "

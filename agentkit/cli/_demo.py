@@ -8,8 +8,8 @@ from pathlib import Path
 
 from agentkit import Agent, AgentkitError
 
+from ..testing import OfflineAssistant, open_endpoint
 from ._demo_tools import DemoDeps, demo_tools
-from ._endpoint import open_endpoint
 from ._render import TerminalRenderer
 
 __all__ = ["DEFAULT_QUESTION", "INSTRUCTIONS", "run_demo"]
@@ -25,7 +25,13 @@ INSTRUCTIONS = (
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo; returns the exit status."""
-    with open_endpoint(args.model, args.base_url, offline=args.offline) as endpoint:
+    with open_endpoint(
+        OfflineAssistant(),
+        model=args.model,
+        base_url=args.base_url,
+        find_local=True,
+        offline=args.offline,
+    ) as endpoint:
         print(f"agentkit demo — using {endpoint.description}", flush=True)
         agent: Agent[DemoDeps] = Agent(
             endpoint.model, tools=demo_tools(), instructions=INSTRUCTIONS

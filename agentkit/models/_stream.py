@@ -1,36 +1,34 @@
-"""One streamed model turn: the request, retries before the first chunk, then
-bytes → SSE events → chunks → accumulator events, under the turn's timeouts.
+"""One streamed model turn: send the request, retry what failed before the
+first chunk, then feed the body to the turn's `TurnDecoder` under the turn's
+timeouts.
 
-Timeouts cost nothing per chunk: silence on the connection is cut by httpx's
-own read timeout (``chunk_gap``), a stream that only sends keep-alives is
-caught by a clock check per network read, and the wait for the first chunk is
-bounded by one cancel scope per attempt.
+The turn receives everything it needs (client, request, timeouts, retry
+policy) and never calls back into the model. Timeouts cost nothing per chunk:
+silence on the connection is cut by httpx's own read timeout (``chunk_gap``),
+a stream that only sends keep-alives is caught by a clock check per network
+read, and the wait for the first chunk is bounded by one cancel scope per
+attempt.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
 
 import anyio
 import httpx
 
 from .._accumulate import StreamAccumulator
-from .._chunks import DONE, chunk_from_event
-from .._errors import APIConnectionError, ModelError, StreamError
+from .._decode import TurnDecoder
+from .._errors import APIConnectionError, BadRequestError, ModelError
 from .._events import Event, Retry
 from .._logging import get_logger
 from .._messages import AssistantMessage
-from .._sse import ServerSentEvent, SSEDecoder
-from ._policy import RETRYABLE_STATUS_CODES, parse_retry_after
+from ._policy import RETRYABLE_STATUS_CODES, RetryPolicy, Timeouts, parse_retry_after
+from ._request import ChatRequest
 from ._status import BODY_LIMIT, status_error
 from ._stream_errors import interrupted, stalled, timed_out_before_stream, too_late_for_first_chunk
-
-if TYPE_CHECKING:
-    from .openai import OpenAIChatModel
 
 __all__ = ["StreamedTurn"]
 
@@ -46,8 +44,8 @@ class _RetryableError(Exception):
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
-        # A request corrected on our side (stream_options dropped): sent again
-        # at once, whatever the retry budget.
+        # A request corrected on our side (a rejected part dropped): sent
+        # again at once, whatever the retry budget.
         self.resend = resend
 
 
@@ -75,19 +73,26 @@ class StreamedTurn:
         IncompleteStreamError: The stream broke after it started; the
             partial message is on the error.
         StreamTimeoutError: The stream stalled, or the turn took too long.
-        MalformedChunkError, ProviderStreamError: A bad or error payload.
+        MalformedChunkError, ProviderStreamError: A bad or error payload
+            (the partial message is on the error's ``partial``).
     """
 
-    def __init__(self, model: OpenAIChatModel, body: dict[str, Any]) -> None:
-        self._model = model
-        self._body = body
-        self._accumulator = StreamAccumulator()
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        request: ChatRequest,
+        *,
+        timeouts: Timeouts,
+        retry_policy: RetryPolicy,
+    ) -> None:
+        self._client = client
+        self._request = request
+        self._timeouts = timeouts
+        self._retry_policy = retry_policy
+        self._decoder = TurnDecoder()
         self._events: AsyncIterator[Event] | None = None
         self._response: httpx.Response | None = None
         self._closed = False
-        self._done = False
-        # A bad payload, raised once the events before it are delivered.
-        self._payload_error: StreamError | None = None
 
     async def __aenter__(self) -> StreamedTurn:
         return self
@@ -103,12 +108,12 @@ class StreamedTurn:
     @property
     def message(self) -> AssistantMessage:
         """The assistant message so far (complete once iteration has ended)."""
-        return self._accumulator.message
+        return self._decoder.message
 
     @property
     def accumulator(self) -> StreamAccumulator:
         """The accumulator behind this turn (pending tool calls, chunk count)."""
-        return self._accumulator
+        return self._decoder.accumulator
 
     async def collect(self) -> AssistantMessage:
         """Consume the remaining events and return the complete message."""
@@ -134,94 +139,87 @@ class StreamedTurn:
     # ------------------------------------------------------------ the stream
 
     async def _stream(self) -> AsyncIterator[Event]:
-        deadline = _deadline(self._model.timeouts.total)
-        opened: list[tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]] = []
-        async with aclosing(self._open_with_retries(deadline, opened)) as retries:
-            async for retry in retries:
-                yield retry
-        byte_stream, decoder, first_events = opened[0]
-        try:
-            for event in first_events:
-                yield event
-            if self._payload_error is not None:
-                raise self._payload_error
-            if not self._done:
-                # The read loop lives here rather than in a helper generator:
-                # one async-generator layer less per event.
-                gap = self._model.timeouts.chunk_gap
-                gap = math.inf if gap is None else gap
-                accumulator = self._accumulator
-                events_from = self._events_from
-                clock = time.monotonic
-                chunks_seen, last_chunk_at = accumulator.chunk_count, clock()
-                try:
-                    async for raw in byte_stream:
-                        events = events_from(decoder.feed(raw))
-                        now = clock()
-                        if accumulator.chunk_count != chunks_seen:
-                            chunks_seen, last_chunk_at = accumulator.chunk_count, now
-                        elif now - last_chunk_at > gap and not self._done:
-                            raise stalled(accumulator, self._model.timeouts, total_expired=False)
-                        # What arrived is delivered before any timeout is
-                        # raised, so the events match the error's message.
-                        for event in events:
-                            yield event
-                        if self._payload_error is not None:
-                            raise self._payload_error
-                        if self._done:
-                            break
-                        if now > deadline:
-                            raise stalled(accumulator, self._model.timeouts, total_expired=True)
-                    else:
-                        for event in self._end_without_done(decoder):
-                            yield event
-                        if self._payload_error is not None:
-                            raise self._payload_error
-                        if not self._done and accumulator.finish_reason is None:
-                            raise interrupted(
-                                accumulator,
-                                "the stream ended without [DONE] and without a finish_reason",
-                            )
-                except httpx.ReadTimeout as error:
-                    raise stalled(
-                        accumulator, self._model.timeouts, total_expired=clock() >= deadline
-                    ) from error
-                except httpx.TransportError as error:
-                    raise interrupted(accumulator, f"the connection broke ({error!r})") from error
-            await _drain(byte_stream)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self._close_response()
-
-    async def _open_with_retries(
-        self,
-        deadline: float,
-        opened: list[tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]],
-    ) -> AsyncGenerator[Retry, None]:
-        """Open the stream into ``opened``, yielding a `Retry` before each retry."""
+        deadline = _deadline(self._timeouts.total)
         retry = 0
         while True:
             try:
-                opened.append(await self._open(deadline))
-                return
+                byte_stream, first_events = await self._open(deadline)
+                break
             except _RetryableError as failure:
                 retry += 1
-                if failure.resend:
-                    delay: float | None = 0.0
-                else:
-                    delay = self._model.retry_policy.delay(retry, failure.retry_after)
-                if delay is None or time.monotonic() + delay >= deadline:
-                    raise failure.error from failure.__cause__
+                delay = self._retry_delay(failure, retry, deadline)
                 get_logger("agentkit.model").info(
                     "model.retry", retry=retry, delay=round(delay, 3), reason=str(failure)
                 )
                 yield Retry(retry, str(failure.error), delay)
                 await anyio.sleep(delay)
+        decoder = self._decoder
+        try:
+            for event in first_events:
+                yield event
+            self._raise_payload_error()
+            if not decoder.stopped:
+                # The read loop lives here rather than in a helper generator:
+                # one async-generator layer less per event.
+                gap = self._timeouts.chunk_gap
+                gap = math.inf if gap is None else gap
+                accumulator = decoder.accumulator
+                feed = decoder.feed
+                clock = time.monotonic
+                chunks_seen, last_chunk_at = accumulator.chunk_count, clock()
+                try:
+                    async for raw in byte_stream:
+                        events = feed(raw)
+                        now = clock()
+                        if accumulator.chunk_count != chunks_seen:
+                            chunks_seen, last_chunk_at = accumulator.chunk_count, now
+                        elif now - last_chunk_at > gap and not decoder.done:
+                            raise stalled(accumulator, self._timeouts, total_expired=False)
+                        # What arrived is delivered before any timeout is
+                        # raised, so the events match the error's message.
+                        for event in events:
+                            yield event
+                        if decoder.stopped:
+                            break
+                        if now > deadline:
+                            raise stalled(accumulator, self._timeouts, total_expired=True)
+                    else:
+                        for event in decoder.end():
+                            yield event
+                except httpx.ReadTimeout as error:
+                    raise stalled(
+                        accumulator, self._timeouts, total_expired=clock() >= deadline
+                    ) from error
+                except httpx.TransportError as error:
+                    raise interrupted(accumulator, f"the connection broke ({error!r})") from error
+                self._raise_payload_error()
+                if not decoder.complete:
+                    raise interrupted(
+                        accumulator, "the stream ended without [DONE] and without a finish_reason"
+                    )
+            await _drain(byte_stream)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._close_response()
 
-    async def _open(self, deadline: float) -> tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]:
+    def _raise_payload_error(self) -> None:
+        error = self._decoder.error
+        if error is not None:
+            error.partial = self._decoder.message
+            raise error
+
+    def _retry_delay(self, failure: _RetryableError, retry: int, deadline: float) -> float:
+        """Seconds before retry number ``retry``; raises the failure's error
+        when the budget or the deadline does not allow another try."""
+        delay = 0.0 if failure.resend else self._retry_policy.delay(retry, failure.retry_after)
+        if delay is None or time.monotonic() + delay >= deadline:
+            raise failure.error from failure.__cause__
+        return delay
+
+    async def _open(self, deadline: float) -> tuple[AsyncIterator[bytes], list[Event]]:
         """Send the request and read up to the first chunk. Every failure in
         here happens before any event was delivered, so it may be retried."""
-        timeouts = self._model.timeouts
+        timeouts = self._timeouts
         first_chunk_deadline = min(_deadline(timeouts.first_chunk), deadline)
         remaining = first_chunk_deadline - time.monotonic()
         with anyio.move_on_after(remaining):
@@ -230,12 +228,12 @@ class StreamedTurn:
             except httpx.TimeoutException as error:
                 await self._close_response()
                 raise _RetryableError(
-                    timed_out_before_stream(error, self._model.chat_url, timeouts)
+                    timed_out_before_stream(error, self._request.url, timeouts)
                 ) from error
             except httpx.TransportError as error:
                 await self._close_response()
                 unreachable = APIConnectionError(
-                    f"Could not reach {self._model.chat_url}: {error or type(error).__name__}"
+                    f"Could not reach {self._request.url}: {error or type(error).__name__}"
                 )
                 raise _RetryableError(unreachable) from error
         await self._close_response()
@@ -245,21 +243,21 @@ class StreamedTurn:
 
     async def _send_and_read_first_chunk(
         self, deadline: float
-    ) -> tuple[AsyncIterator[bytes], SSEDecoder, list[Event]]:
-        model = self._model
-        request = model.build_request(self._body, read_timeout=self._read_timeout(deadline))
-        response = await model.client.send(request, stream=True)
+    ) -> tuple[AsyncIterator[bytes], list[Event]]:
+        request = self._request.build(self._client, read_timeout=self._read_timeout(deadline))
+        response = await self._client.send(request, stream=True)
         self._response = response
         if response.status_code >= 300:
             await self._raise_for_status(response)
         byte_stream = response.aiter_bytes()
-        decoder = SSEDecoder()
+        # A fresh decoder per attempt: a retried body starts from nothing.
+        decoder = self._decoder = TurnDecoder()
         async for raw in byte_stream:
-            events = self._events_from(decoder.feed(raw))
-            if self._done or self._accumulator.chunk_count or self._payload_error:
-                return byte_stream, decoder, events
+            events = decoder.feed(raw)
+            if decoder.stopped or decoder.accumulator.chunk_count:
+                return byte_stream, events
         raise _RetryableError(
-            APIConnectionError(f"{model.chat_url} closed the stream before sending any chunk.")
+            APIConnectionError(f"{self._request.url} closed the stream before sending any chunk.")
         )
 
     async def _raise_for_status(self, response: httpx.Response) -> None:
@@ -273,41 +271,12 @@ class StreamedTurn:
         status = response.status_code
         if status in RETRYABLE_STATUS_CODES or status >= 500:
             raise _RetryableError(error, parse_retry_after(response.headers))
-        if self._model.drop_stream_options_if_rejected(error):
+        if isinstance(error, BadRequestError) and self._request.adapt_to(error):
             raise _RetryableError(error, resend=True)
         raise error
 
-    def _events_from(self, server_events: list[ServerSentEvent]) -> list[Event]:
-        """The events of the chunks carried by ``server_events``. A bad or
-        error payload stops there and is kept in ``_payload_error``: the
-        caller delivers the events of the chunks before it, then raises it."""
-        events: list[Event] = []
-        add = self._accumulator.add
-        try:
-            for server_event in server_events:
-                chunk = chunk_from_event(server_event)
-                if chunk is None:
-                    continue
-                if chunk is DONE:
-                    self._done = True
-                    events.extend(self._accumulator.close())
-                    break
-                events.extend(add(chunk))  # type: ignore[arg-type]
-        except StreamError as error:
-            self._payload_error = error
-        return events
-
-    def _end_without_done(self, decoder: SSEDecoder) -> list[Event]:
-        """The body ended without ``[DONE]``: the events of a last,
-        unterminated event, and the calls sealed if a finish reason came (the
-        caller raises when none did)."""
-        events = self._events_from(decoder.flush())
-        if self._done or self._accumulator.finish_reason is None:
-            return events
-        return events + self._accumulator.close()
-
     def _read_timeout(self, deadline: float) -> float | None:
-        gap = self._model.timeouts.chunk_gap
+        gap = self._timeouts.chunk_gap
         remaining = deadline - time.monotonic()
         limit = min(math.inf if gap is None else gap, remaining)
         return None if limit == math.inf else max(limit, 0.001)

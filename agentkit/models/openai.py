@@ -10,9 +10,9 @@ from typing import Any
 import anyio.lowlevel
 import httpx
 
-from .._errors import BadRequestError, UsageError
-from .._logging import get_logger
+from .._errors import UsageError
 from ._policy import RetryPolicy, Timeouts
+from ._request import ChatRequest, EndpointQuirks
 from ._stream import StreamedTurn
 
 __all__ = ["OpenAIChatModel"]
@@ -86,7 +86,7 @@ class OpenAIChatModel:
             )
         self.retry_policy = policy
         self.headers = dict(headers or {})
-        self.include_usage = include_usage
+        self._quirks = EndpointQuirks(include_usage=include_usage)
         self.default_params = default_params
         self._client = http_client
         # One pool per event loop; a loop that ends takes its entry with it.
@@ -97,6 +97,12 @@ class OpenAIChatModel:
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
         return f"OpenAIChatModel({self.model!r}, base_url={self.base_url!r}, api_key=<{key}>)"
+
+    @property
+    def include_usage(self) -> bool:
+        """Whether turns ask for token usage (``stream_options``); turned off
+        for good when the endpoint rejected ``stream_options`` with a 400."""
+        return self._quirks.include_usage
 
     @property
     def chat_url(self) -> str:
@@ -152,6 +158,19 @@ class OpenAIChatModel:
             **params: Request parameters for this turn only; they override the
                 model's defaults.
         """
+        return StreamedTurn(
+            self.client,
+            self._request(messages, tools, params),
+            timeouts=self.timeouts,
+            retry_policy=self.retry_policy,
+        )
+
+    def _request(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None,
+        params: Mapping[str, Any],
+    ) -> ChatRequest:
         body: dict[str, Any] = {"model": self.model, "messages": list(messages)}
         body.update(self.default_params)
         body.update(params)
@@ -160,36 +179,10 @@ class OpenAIChatModel:
         body["stream"] = True
         if self.include_usage and "stream_options" not in body:
             body["stream_options"] = {"include_usage": True}
-        return StreamedTurn(self, body)
-
-    def build_request(self, body: dict[str, Any], *, read_timeout: float | None) -> httpx.Request:
-        """The HTTP request for a turn's body (used by `StreamedTurn`);
-        ``read_timeout`` bounds each network read."""
-        if not self.include_usage:
-            body.pop("stream_options", None)
         headers = {"Accept": "text/event-stream", **self.headers}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        connect = self.timeouts.connect
-        timeout = httpx.Timeout(connect=connect, read=read_timeout, write=connect, pool=connect)
-        return self.client.build_request(
-            "POST", self.chat_url, json=body, headers=headers, timeout=timeout
-        )
-
-    def drop_stream_options_if_rejected(self, error: BadRequestError | Exception) -> bool:
-        """True (and stop sending ``stream_options``) if ``error`` is a 400
-        that complains about it; the caller then retries at once."""
-        if (
-            self.include_usage
-            and isinstance(error, BadRequestError)
-            and "stream_options" in error.body
-        ):
-            get_logger("agentkit.model").warning(
-                "model.stream_options_rejected", base_url=self.base_url
-            )
-            self.include_usage = False
-            return True
-        return False
+        return ChatRequest(self.chat_url, headers, body, self._quirks, self.timeouts.connect)
 
 
 def _running_loop() -> object:

@@ -5,6 +5,7 @@ response helpers build realistic streams (text, parallel tool calls, errors,
 raw bytes and faults such as a cut connection or a stall).
 """
 
+from ._endpoint import LOCAL_SERVERS, Endpoint, open_endpoint
 from ._offline import OfflineAssistant
 from ._script import (
     Disconnect,
@@ -23,7 +24,9 @@ from ._script import (
 from ._server import RecordedRequest, Responder, ScriptedServer
 
 __all__ = [
+    "LOCAL_SERVERS",
     "Disconnect",
+    "Endpoint",
     "OfflineAssistant",
     "Pause",
     "RecordedRequest",
@@ -32,6 +35,7 @@ __all__ = [
     "ScriptedServer",
     "Step",
     "error_response",
+    "open_endpoint",
     "raw_response",
     "sse_bytes",
     "text_chunks",

@@ -13,18 +13,9 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
-from _agent_helpers import (
-    ASYNC_TESTS,
-    Recorder,
-    call_steps,
-    eventually,
-    finish,
-    live_tasks,
-    response,
-    role,
-    scripted_agent,
-    text,
-)
+from _agent_helpers import Recorder, live_tasks, scripted_agent
+from _common import ASYNC_TESTS, eventually
+from _streams import call_steps, finish, response, role, text
 
 from agentkit import Event, RunContext, ToolRegistry
 from agentkit.testing import Pause, text_response, tool_call_response

@@ -7,7 +7,8 @@ from typing import Any
 
 import anyio
 import pytest
-from _agent_helpers import ASYNC_TESTS, Recorder, scripted_agent
+from _agent_helpers import Recorder, scripted_agent
+from _common import ASYNC_TESTS
 
 from agentkit import Agent, CustomEvent, OpenAIChatModel, RunContext, ToolRegistry, UsageError
 from agentkit.testing import text_response, tool_call_response

@@ -20,18 +20,9 @@ import time
 from typing import Any
 
 import anyio
-from _agent_helpers import (
-    ASYNC_TESTS,
-    Recorder,
-    call_args,
-    call_start,
-    call_steps,
-    chunk,
-    finish,
-    response,
-    role,
-    scripted_agent,
-)
+from _agent_helpers import Recorder, scripted_agent
+from _common import ASYNC_TESTS
+from _streams import call_args, call_start, call_steps, chunk, finish, response, role
 
 from agentkit import ToolCallArgumentsDelta, ToolRegistry
 from agentkit.testing import Disconnect, Pause, text_response, tool_call_response, usage_chunk

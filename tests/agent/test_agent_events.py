@@ -13,19 +13,9 @@ import anyio
 import anyio.lowlevel
 import httpx
 import pytest
-from _agent_helpers import (
-    API_KEY,
-    ASYNC_TESTS,
-    Recorder,
-    call_steps,
-    chunk,
-    drain,
-    finish,
-    response,
-    role,
-    scripted_agent,
-    squash,
-)
+from _agent_helpers import Recorder, drain, scripted_agent, squash
+from _common import API_KEY, ASYNC_TESTS
+from _streams import call_steps, chunk, finish, response, role
 
 from agentkit import (
     Agent,

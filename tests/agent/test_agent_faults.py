@@ -7,20 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _agent_helpers import (
-    ASYNC_TESTS,
-    Recorder,
-    byte_length,
-    call_args,
-    call_start,
-    call_steps,
-    eventually,
-    finish,
-    response,
-    role,
-    scripted_agent,
-    text,
-)
+from _agent_helpers import Recorder, scripted_agent
+from _common import ASYNC_TESTS, eventually
+from _streams import byte_length, call_args, call_start, call_steps, finish, response, role, text
 
 from agentkit import (
     AuthenticationError,

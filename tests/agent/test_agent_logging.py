@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 import structlog
-from _agent_helpers import API_KEY, ASYNC_TESTS, scripted_agent
+from _agent_helpers import scripted_agent
+from _common import API_KEY, ASYNC_TESTS
 from structlog.testing import capture_logs
 
 from agentkit import AuthenticationError, ToolRegistry

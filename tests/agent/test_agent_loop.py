@@ -9,18 +9,9 @@ from typing import Any
 
 import anyio
 import pytest
-from _agent_helpers import (
-    API_KEY,
-    ASYNC_TESTS,
-    Recorder,
-    call_start,
-    call_steps,
-    finish,
-    response,
-    role,
-    scripted_agent,
-    text,
-)
+from _agent_helpers import Recorder, scripted_agent
+from _common import API_KEY, ASYNC_TESTS
+from _streams import call_start, call_steps, finish, response, role, text
 
 from agentkit import (
     Agent,

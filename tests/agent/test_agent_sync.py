@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from _agent_helpers import make_agent, scripted_agent
-from _support import wait_until
+from _common import wait_until
 
 from agentkit import AuthenticationError, Event, RunContext, ToolRegistry, UsageError
 from agentkit.testing import ScriptedServer, error_response, text_response, tool_call_response

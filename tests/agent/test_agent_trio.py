@@ -8,7 +8,9 @@ import time
 
 import pytest
 import trio
-from _agent_helpers import ASYNC_TESTS, Recorder, eventually, response, role, scripted_agent, text
+from _agent_helpers import Recorder, scripted_agent
+from _common import ASYNC_TESTS, eventually
+from _streams import response, role, text
 
 from agentkit import Event, ToolRegistry
 from agentkit.testing import (

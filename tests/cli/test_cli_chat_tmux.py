@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _support import require_program, wait_until
+from _common import wait_until
+from _support import require_program
 
 from agentkit.testing import ScriptedResponse, ScriptedServer, text_chunks, tool_call_response
 
@@ -87,7 +88,7 @@ def test_chat_repl_in_a_terminal(tmux: str, scripted_model: ScriptedServer, tmp_
         "PYTHONUNBUFFERED": "1",
     }
     exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     command = (
         f"cd {shlex.quote(str(tmp_path))} && env PYTHONPATH={shlex.quote(str(root))} "
         f"{exports} {shlex.quote(sys.executable)} -m agentkit chat --model scripted; "

@@ -8,18 +8,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from _streams import (
-    HTTPX_GENERATOR_WARNINGS,
-    call,
-    calls,
-    chunk,
-    failed_turn,
-    finish,
-    make_model,
-    sse,
-    text,
-    watch_logs_for_key,
-)
+from _common import ASYNC_TESTS, make_model
+from _streams import call, calls, chunk, failed_turn, finish, sse, text, watch_logs_for_key
 
 from agentkit import (
     AgentkitError,
@@ -50,7 +40,7 @@ from agentkit.testing import (
     text_response,
 )
 
-pytestmark = [pytest.mark.anyio, *HTTPX_GENERATOR_WARNINGS]
+pytestmark = ASYNC_TESTS
 
 
 @pytest.fixture(autouse=True)
@@ -181,7 +171,7 @@ async def test_cut_keeps_sealed_calls_and_drops_unsealed_ones() -> None:
     async with ScriptedServer([ScriptedResponse(steps)]) as server, make_model(server) as model:
         events, error = await failed_turn(model, IncompleteStreamError)
     assert [e for e in events if isinstance(e, ToolCallReady)] == [
-        ToolCallReady(0, "a", "f", '{"x": 1}')
+        ToolCallReady(ToolCall("a", "f", '{"x": 1}', 0))
     ]
     assert error.message.content == "Checking."
     assert error.message.tool_calls == (ToolCall("a", "f", '{"x": 1}', 0),)

@@ -9,21 +9,8 @@ from collections.abc import Iterator
 import anyio
 import httpx
 import pytest
-from _streams import (
-    API_KEY,
-    FAST_TIMEOUTS,
-    HTTPX_GENERATOR_WARNINGS,
-    MESSAGES,
-    call,
-    calls,
-    finish,
-    make_model,
-    run_turn,
-    text,
-    usage_only,
-    wait_for_server,
-    watch_logs_for_key,
-)
+from _common import API_KEY, ASYNC_TESTS, FAST_TIMEOUTS, eventually, make_model
+from _streams import MESSAGES, call, calls, finish, run_turn, text, usage_only, watch_logs_for_key
 from structlog.testing import capture_logs
 
 from agentkit import (
@@ -53,7 +40,7 @@ from agentkit.testing import (
     tool_call_response,
 )
 
-pytestmark = [pytest.mark.anyio, *HTTPX_GENERATOR_WARNINGS]
+pytestmark = ASYNC_TESTS
 
 TOOLS = [
     {
@@ -81,7 +68,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def wait_until_closed(server: ScriptedServer) -> None:
     """The server notices a closed connection in its own thread."""
-    await wait_for_server(lambda: server.open_connections == 0)
+    assert await eventually(lambda: server.open_connections == 0)
 
 
 # ------------------------------------------------------------------ request
@@ -336,7 +323,7 @@ async def test_tool_call_sealed_by_done_without_finish() -> None:
     async with ScriptedServer([script]) as server, make_model(server) as model:
         events, message = await run_turn(model)
     assert message.tool_calls == (ToolCall("c", "f", '{"a": 1}', 0),)
-    assert events[-1] == ToolCallReady(0, "c", "f", '{"a": 1}')
+    assert events[-1] == ToolCallReady(ToolCall("c", "f", '{"a": 1}', 0))
 
 
 async def test_length_finish_keeps_unsealed_calls_out() -> None:

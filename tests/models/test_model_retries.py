@@ -10,14 +10,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from _streams import (
-    HTTPX_GENERATOR_WARNINGS,
-    failed_turn,
-    make_model,
-    run_turn,
-    text,
-    watch_logs_for_key,
-)
+from _common import ASYNC_TESTS, make_model
+from _streams import failed_turn, run_turn, text, watch_logs_for_key
 
 from agentkit import (
     APIConnectionError,
@@ -39,7 +33,7 @@ from agentkit.testing import (
     text_response,
 )
 
-pytestmark = [pytest.mark.anyio, *HTTPX_GENERATOR_WARNINGS]
+pytestmark = ASYNC_TESTS
 
 
 @pytest.fixture(autouse=True)

@@ -9,15 +9,8 @@ from collections.abc import Iterator
 
 import anyio
 import pytest
-from _streams import (
-    HTTPX_GENERATOR_WARNINGS,
-    failed_turn,
-    finish,
-    make_model,
-    run_turn,
-    text,
-    watch_logs_for_key,
-)
+from _common import ASYNC_TESTS, make_model
+from _streams import failed_turn, finish, run_turn, text, watch_logs_for_key
 
 from agentkit import (
     APITimeoutError,
@@ -38,7 +31,7 @@ from agentkit.testing import (
     text_response,
 )
 
-pytestmark = [pytest.mark.anyio, *HTTPX_GENERATOR_WARNINGS]
+pytestmark = ASYNC_TESTS
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,8 @@ import time
 import anyio
 import httpx
 import pytest
-from _streams import HTTPX_GENERATOR_WARNINGS, read_into, wait_for_server
+from _common import ASYNC_TESTS, eventually
+from _streams import read_into
 
 from agentkit.testing import (
     Disconnect,
@@ -27,7 +28,7 @@ from agentkit.testing import (
     usage_chunk,
 )
 
-pytestmark = [pytest.mark.anyio, *HTTPX_GENERATOR_WARNINGS]
+pytestmark = ASYNC_TESTS
 
 
 async def post(server: ScriptedServer, body: object = None, **options: object) -> httpx.Response:
@@ -262,7 +263,7 @@ async def test_close_after_bytes_cuts_mid_chunk() -> None:
         ):
             with pytest.raises(httpx.RemoteProtocolError):
                 await read_into(received, response.aiter_bytes())
-        await wait_for_server(lambda: server.open_connections == 0)
+        assert await eventually(lambda: server.open_connections == 0)
     assert received == data[:20]
 
 
@@ -301,7 +302,7 @@ async def test_endless_pause_ends_when_the_client_leaves() -> None:
             async for piece in response.aiter_bytes():
                 assert piece == b'data: {"n":1}\n\n'
                 break
-        await wait_for_server(lambda: server.open_connections == 0)
+        assert await eventually(lambda: server.open_connections == 0)
         # The server is still fine for the next request.
         assert "next" in (await client.post(f"{server.base_url}/chat/completions")).text
 
@@ -325,7 +326,7 @@ async def test_keep_alive_reuses_the_connection() -> None:
             for _ in range(3):
                 await client.post(f"{server.base_url}/chat/completions", json={})
         assert server.connections_opened == 1
-        await wait_for_server(lambda: server.open_connections == 0)
+        assert await eventually(lambda: server.open_connections == 0)
 
 
 # ----------------------------------------------------------------- helpers

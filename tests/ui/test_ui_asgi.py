@@ -12,7 +12,8 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from _support import closing_model, serve_asgi, wait_until
+from _common import wait_until
+from _support import closing_model, serve_asgi
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount, Route

@@ -15,7 +15,8 @@ from typing import Any
 
 import anyio
 import pytest
-from _support import require_program, serve_asgi, wait_until
+from _common import wait_until
+from _support import require_program, serve_asgi
 
 from agentkit import OpenAIChatModel, tool
 from agentkit.testing import (
@@ -26,7 +27,7 @@ from agentkit.testing import (
     tool_call_chunks,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = [
     "--no-sandbox",

@@ -11,6 +11,7 @@ from agentkit import (
     RunResult,
     RunStarted,
     TextDelta,
+    ToolCall,
     ToolCallArgumentsDelta,
     ToolCallReady,
     ToolCallStarted,
@@ -36,7 +37,7 @@ def test_a_tool_turn_then_an_answer_maps_to_the_protocol_parts() -> None:
         ToolCallStarted(0, "call_a", "get_weather"),
         ToolCallArgumentsDelta(0, "call_a", '{"city": '),
         ToolCallArgumentsDelta(0, "call_a", '"Hanoi"}'),
-        ToolCallReady(0, "call_a", "get_weather", '{"city": "Hanoi"}'),
+        ToolCallReady(ToolCall("call_a", "get_weather", '{"city": "Hanoi"}', 0)),
         ToolResult("call_a", "get_weather", '{"temp": 31}', False, 0.01),
         TurnFinished(1, "tool_calls", None),
         TurnStarted(2),
@@ -99,7 +100,7 @@ def test_errors_and_odd_events() -> None:
     assert stream.parts(ToolResult("c", "t", "bad input", True, 0.0)) == [
         {"type": "tool-output-error", "toolCallId": "c", "errorText": "bad input", "dynamic": True}
     ]
-    assert stream.parts(ToolCallReady(0, "c", "t", '{"a": ')) == [
+    assert stream.parts(ToolCallReady(ToolCall("c", "t", '{"a": ', 0))) == [
         {
             "type": "tool-input-error",
             "toolCallId": "c",

@@ -26,7 +26,7 @@ from agentkit.testing import (
 )
 from agentkit.ui import chat_app
 
-JS_DIR = Path(__file__).parent / "js"
+JS_DIR = Path(__file__).resolve().parents[1] / "js"
 
 
 @pytest.fixture(scope="module")

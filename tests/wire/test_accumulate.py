@@ -25,7 +25,7 @@ from agentkit import (
     ToolCallStarted,
     Usage,
 )
-from agentkit._accumulate import ABNORMAL_FINISH_REASONS
+from agentkit._messages import ABNORMAL_FINISH_REASONS
 
 
 def feed(*chunks: dict[str, Any], accumulator: StreamAccumulator | None = None) -> list[Event]:
@@ -358,6 +358,17 @@ def test_top_level_usage_preferred_over_x_groq() -> None:
     assert acc.message.usage.total_tokens == 2
 
 
+def test_top_level_usage_in_an_earlier_chunk_wins_over_a_later_x_groq_usage() -> None:
+    # The rule is "x_groq.usage when no chunk has a top-level usage", not
+    # "whichever came last".
+    acc, _ = accumulate(
+        finish("stop", usage={"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}),
+        text("") | {"x_groq": {"usage": {"prompt_tokens": 9, "total_tokens": 18}}},
+    )
+    assert acc.message.usage is not None
+    assert acc.message.usage.total_tokens == 2
+
+
 def test_x_groq_without_usage() -> None:
     acc, _ = accumulate(text("x") | {"x_groq": {"id": "req"}}, finish())
     assert acc.message.usage is None
@@ -391,7 +402,7 @@ def test_openai_style_tool_call() -> None:
         ToolCallStarted(0, "call_a", "get_weather"),
         ToolCallArgumentsDelta(0, "call_a", '{"ci'),
         ToolCallArgumentsDelta(0, "call_a", 'ty": "Hanoi"}'),
-        ToolCallReady(0, "call_a", "get_weather", '{"city": "Hanoi"}'),
+        ToolCallReady(ToolCall("call_a", "get_weather", '{"city": "Hanoi"}', 0)),
     ]
     assert acc.message.tool_calls == (ToolCall("call_a", "get_weather", '{"city": "Hanoi"}', 0),)
     assert acc.message.content == ""
@@ -662,7 +673,7 @@ def test_later_call_seals_a_complete_earlier_call() -> None:
         calls(call(1, id="b", name="g", arguments="")),
     )
     assert kinds(events)[-2:] == ["tool_call.ready", "tool_call.started"]
-    assert ready(events) == [ToolCallReady(0, "a", "f", '{"x": 1}')]
+    assert ready(events) == [ToolCallReady(ToolCall("a", "f", '{"x": 1}', 0))]
     assert [c.id for c in acc.message.tool_calls] == ["a"]
     assert [c.id for c in acc.pending_tool_calls] == ["b"]
 
@@ -763,7 +774,7 @@ def test_length_with_complete_looking_arguments_still_excluded() -> None:
 def test_close_after_done_without_finish_reason_seals() -> None:
     acc, events = accumulate(calls(call(0, id="a", name="f", arguments='{"x": 1}')))
     assert ready(events) == []
-    assert acc.close() == [ToolCallReady(0, "a", "f", '{"x": 1}')]
+    assert acc.close() == [ToolCallReady(ToolCall("a", "f", '{"x": 1}', 0))]
     assert acc.message.tool_calls == (ToolCall("a", "f", '{"x": 1}', 0),)
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _common import ASYNC_TESTS, make_model
 from _streams import (
-    HTTPX_GENERATOR_WARNINGS,
     SHARED_STREAMS_ENV,
     Reading,
     call,
@@ -27,7 +27,6 @@ from _streams import (
     failed_turn,
     finish,
     load_expected,
-    make_model,
     read_in_process,
     run_turn,
     shared_stream_files,
@@ -44,7 +43,7 @@ from hypothesis import strategies as st
 from agentkit import AssistantMessage, Event, ProviderStreamError
 from agentkit.testing import ScriptedServer, raw_response
 
-pytestmark = [pytest.mark.anyio, *HTTPX_GENERATOR_WARNINGS]
+pytestmark = ASYNC_TESTS
 
 MINIMUM_SHARED_STREAMS = 14
 
@@ -144,7 +143,7 @@ async def test_recorded_stream_over_http(path: Path | None) -> None:
 def test_recorded_stream_in_process(path: Path | None) -> None:
     path = require(path)
     reading = read_in_process(path.read_bytes())
-    assert reading.done
+    assert reading.complete
     assert summary(reading.message) == load_expected(path)
 
 
