@@ -59,7 +59,7 @@ from ._messages import AssistantMessage, ToolCall, Usage
 from ._partial_json import parse_partial_json
 from ._result import RunResult, ToolCallRecord
 from .models import OpenAIChatModel, RetryPolicy, StreamedTurn, Timeouts
-from .tools import RunContext, Tool, ToolOutcome, ToolRegistry, tool
+from .tools import RunContext, Tool, ToolOutcome, ToolRegistry, ToolSource, tool
 
 __version__ = "0.1.0.dev0"
 """The installed agentkit version."""
@@ -121,6 +121,7 @@ __all__ = [
     "ToolOutcome",
     "ToolRegistry",
     "ToolResult",
+    "ToolSource",
     "ToolTimeoutError",
     "TurnFinished",
     "TurnStarted",

@@ -19,7 +19,7 @@ from ._result import RunResult
 from ._run import ChatModel, Run, RunSettings
 from ._sync import run_blocking
 from .models import OpenAIChatModel
-from .tools import Tool, ToolRegistry
+from .tools import Tool, ToolRegistry, ToolSource
 
 __all__ = ["Agent", "AgentRun"]
 
@@ -45,7 +45,8 @@ class Agent(Generic[DepsT]):
     Args:
         model: An `OpenAIChatModel` (or a model name, for one with the
             endpoint from the environment).
-        tools: A `ToolRegistry`, or a list of tools and plain functions.
+        tools: A `ToolRegistry`, or a list of tools, plain functions and
+            `ToolSource` objects (MCP servers, listed when a run starts).
         instructions: The system message, added to every request (not
             stored in `RunResult.messages`).
         max_turns: Most model turns in one run; then `MaxTurnsExceeded`.
@@ -68,7 +69,9 @@ class Agent(Generic[DepsT]):
         self,
         model: ChatModel | str,
         *,
-        tools: ToolRegistry | Iterable[Tool[..., Any] | Callable[..., Any]] | None = None,
+        tools: ToolRegistry
+        | Iterable[Tool[..., Any] | Callable[..., Any] | ToolSource]
+        | None = None,
         instructions: str | None = None,
         max_turns: int = 10,
         max_tool_failures: int = 3,

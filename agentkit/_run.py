@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
@@ -38,6 +39,7 @@ from ._logging import get_logger
 from ._messages import AssistantMessage, Usage
 from ._result import RunResult, ToolCallRecord
 from ._tool_calls import TurnToolCalls
+from ._tracing import NO_TRACE, RunTrace, Tracer
 from .tools import ToolRegistry
 
 __all__ = ["ChatModel", "Run", "RunSettings"]
@@ -115,8 +117,11 @@ class Run:
         sink: EventSink,
         settings: RunSettings,
         run_id: str,
+        tracer: Tracer | None = None,
     ) -> None:
         self._model = model
+        self._tracer = tracer
+        self._trace: RunTrace = NO_TRACE
         self._registry = registry
         self._instructions = instructions
         self._messages = messages
@@ -129,7 +134,8 @@ class Run:
         self._turns = 0
         self._last = AssistantMessage()
         self._limiter = anyio.CapacityLimiter(settings.max_parallel_tools)
-        self._definitions = registry.definitions() or None
+        self._tools = registry  # the run's tools, sources' included, once opened
+        self._definitions: list[dict[str, Any]] | None = None
         self._scope: anyio.CancelScope | None = None
         self._abort_error: Exception | None = None
         self._log = get_logger("agentkit.run", run_id=run_id)
@@ -139,6 +145,12 @@ class Run:
     async def execute(self) -> RunResult:
         """Run to the end. Emits ``run.started`` ... ``run.finished`` (or
         ``run.failed``, then raises the error)."""
+        if self._tracer is None:
+            return await self._execute()
+        with self._tracer.run(self.run_id, self._model) as self._trace:
+            return await self._execute()
+
+    async def _execute(self) -> RunResult:
         started_at = time.monotonic()
         self._log.info("run.start", messages=len(self._messages))
         await self._sink(RunStarted(self.run_id))
@@ -150,7 +162,7 @@ class Run:
                 task_group.start_soon(pump.pump, self._sink_or_abort)
                 with anyio.CancelScope() as self._scope:
                     try:
-                        result = await self._loop(pump)
+                        result = await self._loop_with_tools(pump)
                     except Exception as failure:
                         error = failure
                 pump.close()
@@ -163,15 +175,24 @@ class Run:
             if self._turns:
                 attach_result(fatal, self._result())
             self._log.warning("run.failed", error=str(fatal), duration=duration)
+            self._trace.failed(fatal)
             await self._deliver_failure(fatal)
             raise fatal
         self._log.info(
             "run.end", turns=result.turns, duration=duration, total_tokens=result.usage.total_tokens
         )
+        self._trace.finished(result)
         await self._sink(RunFinished(result))
         return result
 
     # ------------------------------------------------------------------- loop
+
+    async def _loop_with_tools(self, pump: ToolEventPump) -> RunResult:
+        """The loop, with the tool sources (MCP servers) open around it."""
+        async with AsyncExitStack() as stack:
+            self._tools = await self._registry.open(stack)
+            self._definitions = self._tools.definitions() or None
+            return await self._loop(pump)
 
     async def _loop(self, pump: ToolEventPump) -> RunResult:
         settings = self._settings
@@ -207,9 +228,9 @@ class Run:
                     raise retry.error from retry.error.__cause__
                 delay = self._settings.turn_retry_delay * 2 ** (attempt - 1)
                 self._log.info("turn.retry", turn=turn, attempt=attempt, reason=str(retry.error))
-                await self._sink(
-                    Retry(attempt, str(retry.error), delay, retry.discard_partial, "turn")
-                )
+                event = Retry(attempt, str(retry.error), delay, retry.discard_partial, "turn")
+                self._trace.retry(event)
+                await self._sink(event)
                 await anyio.sleep(delay)
 
     async def _turn(
@@ -224,7 +245,7 @@ class Run:
         async with anyio.create_task_group() as task_group:
             calls = self._turn_calls(task_group, turn, pump)
             try:
-                message = await self._stream(calls)
+                message = await self._stream(calls, turn)
             except StreamError as error:
                 salvaged = self._salvage(error, calls, turn)
                 if salvaged is None:
@@ -258,7 +279,7 @@ class Run:
         )
         return TurnToolCalls(
             task_group=task_group,
-            registry=self._registry,
+            registry=self._tools,
             context=context,
             limiter=self._limiter,
             sink=self._sink,
@@ -266,20 +287,24 @@ class Run:
             eager=self._settings.eager_tools,
             turn=turn,
             flush_events=pump.flush,
+            trace=self._trace,
         )
 
-    async def _stream(self, calls: TurnToolCalls) -> AssistantMessage:
+    async def _stream(self, calls: TurnToolCalls, turn: int) -> AssistantMessage:
         """Stream the model's turn, handing each ready call to ``calls``."""
         sink = self._sink
-        model_turn = self._model.stream(
-            self._request_messages(), self._definitions, **self._settings.model_params
-        )
-        async with model_turn:
-            async for event in model_turn:
-                await sink(event)
-                if event.__class__ is ToolCallReady:
-                    calls.on_ready(event.call)
-        message: AssistantMessage = model_turn.message
+        messages = self._request_messages()
+        model_turn = self._model.stream(messages, self._definitions, **self._settings.model_params)
+        with self._trace.turn(turn, messages) as turn_trace:
+            async with model_turn:
+                async for event in model_turn:
+                    await sink(event)
+                    if event.__class__ is ToolCallReady:
+                        calls.on_ready(event.call)
+                    elif event.__class__ is Retry:
+                        self._trace.retry(event)
+            message: AssistantMessage = model_turn.message
+            turn_trace.finished(message)
         if message.finish_reason == "error":
             error = ProviderStreamError(
                 "The provider ended the turn with finish_reason 'error'.",

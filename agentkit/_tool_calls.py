@@ -34,6 +34,7 @@ from ._events import ToolResult
 from ._logging import get_logger
 from ._messages import ToolCall
 from ._result import ToolCallRecord
+from ._tracing import NO_TRACE, RunTrace
 from .tools import ToolRegistry
 
 __all__ = ["TurnToolCalls"]
@@ -60,6 +61,7 @@ class TurnToolCalls:
         eager: bool,
         turn: int,
         flush_events: Callable[[], Awaitable[None]],
+        trace: RunTrace = NO_TRACE,
     ) -> None:
         self._task_group = task_group
         self._registry = registry
@@ -70,6 +72,7 @@ class TurnToolCalls:
         self._eager = eager
         self._turn = turn
         self._flush_events = flush_events
+        self._trace = trace
         self._started: dict[str, _Started] = {}
         self._deferred: list[ToolCall] = []
 
@@ -107,19 +110,32 @@ class TurnToolCalls:
         self._task_group.start_soon(self._execute, call, name=f"agentkit tool {call.name}")
 
     async def _execute(self, call: ToolCall) -> None:
+        async with self._limiter:
+            with self._trace.tool(call, self._turn) as tool_trace:
+                record = await self._run_call(call)
+                tool_trace.finished(record)
+        self._started[call.id].record = record
+        await self._flush_events()  # what the tool emitted comes before its result
+        try:
+            await self._sink(
+                ToolResult(call.id, call.name, record.output, record.is_error, record.duration)
+            )
+        except Exception as error:  # a callback failed: the run stops, not this task group
+            self._on_sink_error(error)
+
+    async def _run_call(self, call: ToolCall) -> ToolCallRecord:
         logger = get_logger(
             "agentkit.run", run_id=self._context.run_id, turn=self._turn, tool=call.name
         )
-        async with self._limiter:
-            logger.debug("tool.start", tool_call_id=call.id)
-            started_at = time.monotonic()
-            context = self._context.for_call(call.id, call.name)
-            outcome = await self._registry.execute(call.name, call.arguments, context)
-            duration = time.monotonic() - started_at
+        logger.debug("tool.start", tool_call_id=call.id)
+        started_at = time.monotonic()
+        context = self._context.for_call(call.id, call.name)
+        outcome = await self._registry.execute(call.name, call.arguments, context)
+        duration = time.monotonic() - started_at
         logger.info(
             "tool.end", tool_call_id=call.id, duration=round(duration, 4), is_error=outcome.is_error
         )
-        record = ToolCallRecord(
+        return ToolCallRecord(
             id=call.id,
             name=call.name,
             arguments=call.arguments,
@@ -130,11 +146,3 @@ class TurnToolCalls:
             error=outcome.error,
             value=outcome.value,
         )
-        self._started[call.id].record = record
-        await self._flush_events()  # what the tool emitted comes before its result
-        try:
-            await self._sink(
-                ToolResult(call.id, call.name, outcome.output, outcome.is_error, duration)
-            )
-        except Exception as error:  # a callback failed: the run stops, not this task group
-            self._on_sink_error(error)

@@ -17,6 +17,7 @@ model, jsonschema with the first arguments validated.
 Modules, top to bottom (each imports only the ones below it):
 
 - `_registry`, `_decorator`: `ToolRegistry`, `tool`
+- `_source`: `ToolSource`, tools listed when a run starts (MCP servers)
 - `_tool`: `Tool`, the public face of one tool
 - `_execution`: running one call (thread or await, timeout, output, `ToolOutcome`)
 - `_function_schema`: `FunctionSchema`, everything fixed when a tool is defined
@@ -29,6 +30,15 @@ from .._context import RunContext
 from ._decorator import ToolDecorator, tool
 from ._execution import ToolOutcome
 from ._registry import ToolRegistry
+from ._source import ToolSource
 from ._tool import Tool
 
-__all__ = ["RunContext", "Tool", "ToolDecorator", "ToolOutcome", "ToolRegistry", "tool"]
+__all__ = [
+    "RunContext",
+    "Tool",
+    "ToolDecorator",
+    "ToolOutcome",
+    "ToolRegistry",
+    "ToolSource",
+    "tool",
+]

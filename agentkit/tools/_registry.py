@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AsyncExitStack
 from typing import Any, ParamSpec, TypeVar, overload
 
 from .._context import RunContext
@@ -10,6 +11,7 @@ from .._errors import ToolDefinitionError, UnknownToolError
 from .._logging import get_logger
 from ._decorator import ToolDecorator
 from ._execution import ToolOutcome
+from ._source import ToolSource, enter_sources, is_tool_source
 from ._tool import Tool
 
 __all__ = ["ToolRegistry"]
@@ -33,18 +35,25 @@ class ToolRegistry:
     ```
 
     Args:
-        tools: `Tool` objects, or plain functions (made tools with default
-            options).
+        tools: `Tool` objects, plain functions (made tools with default
+            options), or `ToolSource` objects (an MCP server), whose tools
+            join at the start of each run.
 
     Raises:
         ToolDefinitionError: Two tools share a name, or a function cannot be
             a tool.
     """
 
-    def __init__(self, tools: Iterable[Tool[..., Any] | Callable[..., Any]] = ()) -> None:
+    def __init__(
+        self, tools: Iterable[Tool[..., Any] | Callable[..., Any] | ToolSource] = ()
+    ) -> None:
         self._tools: dict[str, Tool[..., Any]] = {}
+        self._sources: list[ToolSource] = []
         for item in tools:
-            self.add(item)
+            if is_tool_source(item):
+                self.add_source(item)  # type: ignore[arg-type]
+            else:
+                self.add(item)  # type: ignore[arg-type]
 
     @overload
     def tool(self, function: Callable[P, R], /) -> Tool[P, R]: ...
@@ -109,6 +118,38 @@ class ToolRegistry:
             )
         self._tools[item.name] = item
         return item
+
+    def add_source(self, source: ToolSource, /) -> ToolSource:
+        """Register a `ToolSource`: its tools join at the start of each run."""
+        self._sources.append(source)
+        return source
+
+    @property
+    def sources(self) -> tuple[ToolSource, ...]:
+        """The registered `ToolSource` objects."""
+        return tuple(self._sources)
+
+    async def open(self, stack: AsyncExitStack) -> ToolRegistry:
+        """The tools of one run: enter every source on ``stack`` (left when the
+        stack closes) and return a registry of the local tools plus theirs.
+        Without sources, this registry itself.
+
+        Raises:
+            ToolDefinitionError: A source's tool has the name of another tool
+                (the message suggests the source's ``prefix``).
+        """
+        if not self._sources:
+            return self
+        run_registry = ToolRegistry(self._tools.values())
+        for item in await enter_sources(self._sources, stack):
+            if item.name in run_registry:
+                raise ToolDefinitionError(
+                    f"Two tools are named {item.name!r} (one from a tool source such as an "
+                    "MCP server): give the source a prefix (prefix='...') or rename the "
+                    "local tool."
+                )
+            run_registry.add(item)
+        return run_registry
 
     def remove(self, name: str) -> Tool[..., Any]:
         """Unregister the tool called ``name`` and return it.

@@ -46,6 +46,7 @@ def test_the_public_names() -> None:
         "ToolDecorator",
         "ToolOutcome",
         "ToolRegistry",
+        "ToolSource",
         "tool",
     ]
 
