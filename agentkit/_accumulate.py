@@ -2,7 +2,10 @@
 
 `StreamAccumulator` applies the accumulation rules every provider dialect
 needs: choice 0 only; ``content`` as a string or as a list of typed parts;
-reasoning from ``reasoning_content``, ``reasoning`` or ``thinking`` parts;
+reasoning from ``reasoning_content``, ``reasoning`` or ``thinking`` parts
+(``reasoning_content``, ``reasoning_details`` and each call's
+``extra_content`` are also kept as the provider sent them, to go back with
+the tool calls: see `agentkit._round_trip`);
 tool calls keyed by ``index`` (by ``id`` when ``index`` is missing), with
 ``id`` and ``name`` taken once and never concatenated (a call that comes
 without an id gets a ``call_...`` one from its first event on); arguments as
@@ -32,6 +35,7 @@ from ._events import (
     ToolCallStarted,
 )
 from ._messages import AssistantMessage, ToolCall, Usage, is_abnormal_finish
+from ._round_trip import merge_reasoning_details
 
 __all__ = ["StreamAccumulator"]
 
@@ -40,7 +44,7 @@ class _PendingCall:
     """A tool call being streamed. Arguments are kept as fragments and joined
     once, so a long call costs O(n), and argument events can share the list."""
 
-    __slots__ = ("fragments", "id", "id_is_synthetic", "index", "name", "ready")
+    __slots__ = ("extra_content", "fragments", "id", "id_is_synthetic", "index", "name", "ready")
 
     def __init__(self, index: int, call_id: str, name: str) -> None:
         self.index = index
@@ -51,9 +55,11 @@ class _PendingCall:
         self.name = name
         self.fragments: list[str] = []
         self.ready: ToolCall | None = None
+        self.extra_content: dict[str, Any] | None = None
 
     def snapshot(self) -> ToolCall:
-        return ToolCall(self.id, self.name, "".join(self.fragments), self.index)
+        arguments = "".join(self.fragments)
+        return ToolCall(self.id, self.name, arguments, self.index, self.extra_content)
 
     def seal(self) -> ToolCall:
         self.ready = self.snapshot()
@@ -79,7 +85,11 @@ class StreamAccumulator:
     def __init__(self) -> None:
         self._content: list[str] = []
         self._reasoning: list[str] = []
+        self._reasoning_content: list[str] = []
+        self._reasoning_details: list[dict[str, Any]] = []
         self._refusal: list[str] = []
+        self._response_id: str | None = None
+        self._response_model: str | None = None
         self._calls: list[_PendingCall] = []
         self._calls_by_index: dict[int, _PendingCall] = {}
         self._usage: dict[str, Any] | None = None
@@ -95,6 +105,8 @@ class StreamAccumulator:
         """Apply one chunk; return the events it produced, in order."""
         self.chunk_count += 1
         events: list[Event] = []
+        if self._response_id is None:
+            self._note_response(chunk)
         usage = chunk.get("usage")
         if usage and isinstance(usage, dict):
             self._usage = usage
@@ -117,10 +129,17 @@ class StreamAccumulator:
                     events.append(TextDelta(content))
                 else:
                     self._add_content_parts(content, events)
-            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-            if reasoning and isinstance(reasoning, str):
+            reasoning = delta.get("reasoning_content")
+            if reasoning and reasoning.__class__ is str:
+                self._reasoning_content.append(reasoning)
+            else:
+                reasoning = delta.get("reasoning")
+            if reasoning and reasoning.__class__ is str:
                 self._reasoning.append(reasoning)
                 events.append(ReasoningDelta(reasoning))
+            details = delta.get("reasoning_details")
+            if details:
+                merge_reasoning_details(self._reasoning_details, details)
             tool_calls = delta.get("tool_calls")
             if tool_calls:
                 for tool_call_delta in tool_calls:
@@ -133,6 +152,14 @@ class StreamAccumulator:
         if finish_reason:
             self._finish(finish_reason, events)
         return events
+
+    def _note_response(self, chunk: dict[str, Any]) -> None:
+        """The response's id and model, from the first chunk that names them."""
+        response_id = chunk.get("id")
+        if response_id and isinstance(response_id, str):
+            self._response_id = response_id
+            model = chunk.get("model")
+            self._response_model = model if isinstance(model, str) and model else None
 
     def _add_groq_usage(self, extra: Any) -> None:
         """Groq repeats usage inside ``x_groq``; Groq compound sends it only
@@ -173,6 +200,9 @@ class StreamAccumulator:
                 call.id, call.id_is_synthetic = call_id, False
             if not call.name and function.get("name"):
                 call.name = function["name"]
+        extra_content = delta.get("extra_content")
+        if extra_content and isinstance(extra_content, dict) and call.ready is None:
+            call.extra_content = extra_content
         arguments = function.get("arguments")
         if arguments is None or arguments == "":
             return
@@ -264,6 +294,10 @@ class StreamAccumulator:
             tool_calls=tuple(ready),
             finish_reason=self.finish_reason,
             usage=_usage_of(self._usage or self._groq_usage),
+            reasoning_content="".join(self._reasoning_content),
+            reasoning_details=tuple(dict(detail) for detail in self._reasoning_details),
+            response_id=self._response_id,
+            response_model=self._response_model,
         )
 
     @property

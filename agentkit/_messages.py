@@ -39,20 +39,27 @@ class ToolCall:
         name: The function name.
         arguments: The complete arguments as the JSON string the model wrote.
         index: The call's position in the turn (the wire ``index``).
+        extra_content: Provider data streamed with the call, sent back with
+            it as is (Gemini's ``{"google": {"thought_signature": ...}}``),
+            or None.
     """
 
     id: str
     name: str
     arguments: str
     index: int = 0
+    extra_content: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The call in OpenAI message format."""
-        return {
+        """The call in OpenAI message format (with its ``extra_content``)."""
+        call: dict[str, Any] = {
             "id": self.id,
             "type": "function",
             "function": {"name": self.name, "arguments": self.arguments},
         }
+        if self.extra_content is not None:
+            call["extra_content"] = self.extra_content
+        return call
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +119,15 @@ class AssistantMessage:
         refusal: The refusal text, or None.
         tool_calls: The complete tool calls, in index order.
         finish_reason: Why the model stopped, or None if the stream broke.
-        usage: Token usage of the turn (the last one the provider sent), or None.
+        usage: Token usage of the turn (the last one the provider sent), or
+            None when the provider reported none.
+        reasoning_content: The ``reasoning_content`` pieces concatenated
+            ("" when the stream had none): sent back with tool calls.
+        reasoning_details: The ``reasoning_details`` pieces merged per
+            ``type`` and ``index`` (empty when the stream had none): sent
+            back with tool calls.
+        response_id: The ``id`` of the stream's chunks, or None.
+        response_model: The ``model`` the chunks named, or None.
     """
 
     content: str = ""
@@ -121,6 +136,10 @@ class AssistantMessage:
     tool_calls: tuple[ToolCall, ...] = ()
     finish_reason: str | None = None
     usage: Usage | None = None
+    reasoning_content: str = ""
+    reasoning_details: tuple[Mapping[str, Any], ...] = ()
+    response_id: str | None = None
+    response_model: str | None = None
 
     @property
     def is_truncated(self) -> bool:
@@ -143,12 +162,20 @@ class AssistantMessage:
     def to_dict(self) -> dict[str, Any]:
         """The message in OpenAI format, ready to append to the conversation.
 
-        Reasoning is not included: providers do not accept it back, and some
-        reject it.
+        ``content`` is always a string ("" beside tool calls: llama.cpp's
+        server rejects null, and OpenAI accepts ""). A message with tool calls
+        carries the reasoning the provider needs back: ``reasoning_content``,
+        ``reasoning_details`` and each call's ``extra_content``, when the
+        stream had them. Plain ``reasoning``, and the reasoning of a message
+        without tool calls, are never included (some providers reject them).
         """
-        message: dict[str, Any] = {"role": "assistant", "content": self.content or None}
+        message: dict[str, Any] = {"role": "assistant", "content": self.content}
         if self.tool_calls:
             message["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+            if self.reasoning_content:
+                message["reasoning_content"] = self.reasoning_content
+            if self.reasoning_details:
+                message["reasoning_details"] = [dict(detail) for detail in self.reasoning_details]
         if self.refusal:
             message["refusal"] = self.refusal
         return message

@@ -305,6 +305,7 @@ class Run:
                         self._trace.retry(event)
             message: AssistantMessage = model_turn.message
             turn_trace.finished(message)
+        self._keep_what_was_sent(messages, getattr(model_turn, "sent_messages", messages))
         if message.finish_reason == "error":
             error = ProviderStreamError(
                 "The provider ended the turn with finish_reason 'error'.",
@@ -345,6 +346,17 @@ class Run:
         if not self._instructions:
             return self._messages
         return [{"role": "system", "content": self._instructions}, *self._messages]
+
+    def _keep_what_was_sent(
+        self, requested: Sequence[Mapping[str, Any]], sent: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Keep the conversation equal to what the request carried: a
+        reasoning field the endpoint rejected is left out of it too."""
+        offset = len(requested) - len(self._messages)
+        for index, message in enumerate(self._messages):
+            carried = sent[index + offset]
+            if carried is not message:
+                self._messages[index] = dict(carried)
 
     def _record_turn(self, message: AssistantMessage, records: list[ToolCallRecord]) -> None:
         self._last = message

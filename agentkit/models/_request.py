@@ -10,13 +10,14 @@ and later requests are built without the rejected part.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from .._errors import BadRequestError
 from .._logging import get_logger
+from .._round_trip import ROUND_TRIP_FIELDS, rejected_fields, without_fields
 
 __all__ = ["ChatRequest", "EndpointQuirks"]
 
@@ -28,9 +29,22 @@ class EndpointQuirks:
     Attributes:
         include_usage: Send ``stream_options: {"include_usage": true}``
             (turned off when a 400 names ``stream_options``).
+        send_reasoning: Whether assistant messages carry the reasoning
+            fields back (`ROUND_TRIP_FIELDS`): True always, False never,
+            None as long as the endpoint accepts them.
+        withheld: The round-trip fields a 400 named as not accepted (with
+            ``send_reasoning=None``): left out of every later request.
     """
 
     include_usage: bool = True
+    send_reasoning: bool | None = None
+    withheld: set[str] = field(default_factory=set)
+
+    def fields_to_strip(self) -> set[str]:
+        """The round-trip fields requests leave out now."""
+        if self.send_reasoning is None:
+            return self.withheld
+        return set() if self.send_reasoning else set(ROUND_TRIP_FIELDS)
 
 
 class ChatRequest:
@@ -45,7 +59,7 @@ class ChatRequest:
             and sending the request.
     """
 
-    __slots__ = ("_quirks", "body", "connect_timeout", "headers", "url")
+    __slots__ = ("_messages", "_quirks", "body", "connect_timeout", "headers", "url")
 
     def __init__(
         self,
@@ -58,6 +72,7 @@ class ChatRequest:
         self.url = url
         self.headers = dict(headers)
         self.body = body
+        self._messages = body["messages"]
         self._quirks = quirks
         self.connect_timeout = connect_timeout
 
@@ -65,18 +80,52 @@ class ChatRequest:
         """The ``httpx.Request`` to send now; ``read_timeout`` bounds each read."""
         if not self._quirks.include_usage:
             self.body.pop("stream_options", None)
+        strip = self._quirks.fields_to_strip()
+        if strip:
+            self.body["messages"] = without_fields(self._messages, strip)
         connect = self.connect_timeout
         timeout = httpx.Timeout(connect=connect, read=read_timeout, write=connect, pool=connect)
         return client.build_request(
             "POST", self.url, json=self.body, headers=self.headers, timeout=timeout
         )
 
+    @property
+    def sent_messages(self) -> list[Any]:
+        """The messages as the last build sent them (round-trip fields the
+        endpoint rejects left out)."""
+        return self.body["messages"]  # type: ignore[no-any-return]
+
     def adapt_to(self, error: BadRequestError) -> bool:
         """True when ``error`` rejected a part this request can do without:
         that part is dropped (for this request and the model's later ones)
         and the request may be sent again at once."""
-        if self._quirks.include_usage and "stream_options" in error.body:
+        quirks = self._quirks
+        if quirks.include_usage and "stream_options" in error.body:
             get_logger("agentkit.model").warning("model.stream_options_rejected", url=self.url)
-            self._quirks.include_usage = False
+            quirks.include_usage = False
             return True
+        if quirks.send_reasoning is None:
+            sent = _round_trip_fields_in(self._messages) - quirks.withheld
+            rejected = rejected_fields(error.body, sent)
+            if rejected:
+                get_logger("agentkit.model").warning(
+                    "model.reasoning_fields_rejected", url=self.url, fields=sorted(rejected)
+                )
+                quirks.withheld |= rejected
+                return True
         return False
+
+
+def _round_trip_fields_in(messages: list[Any]) -> set[str]:
+    """The round-trip fields present in the assistant messages."""
+    found: set[str] = set()
+    for message in messages:
+        if not isinstance(message, Mapping) or message.get("role") != "assistant":
+            continue
+        found.update(name for name in ROUND_TRIP_FIELDS if name in message)
+        calls = message.get("tool_calls")
+        if isinstance(calls, list) and any(
+            isinstance(call, Mapping) and "extra_content" in call for call in calls
+        ):
+            found.add("extra_content")
+    return found

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import httpx
@@ -109,6 +110,12 @@ class StreamedTurn:
     def message(self) -> AssistantMessage:
         """The assistant message so far (complete once iteration has ended)."""
         return self._decoder.message
+
+    @property
+    def sent_messages(self) -> list[Any]:
+        """The messages the request carried as last sent: the ones given,
+        with any round-trip field the endpoint rejected left out."""
+        return self._request.sent_messages
 
     @property
     def accumulator(self) -> StreamAccumulator:

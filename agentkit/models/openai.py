@@ -44,6 +44,14 @@ class OpenAIChatModel:
         include_usage: Ask for token usage (``stream_options.include_usage``).
             If the server rejects ``stream_options`` with a 400, the model
             retries once without it and stops sending it.
+        send_reasoning: Whether an assistant message with tool calls goes
+            back with the reasoning its stream delivered
+            (``reasoning_content``, ``reasoning_details``, each call's
+            ``extra_content``), which DeepSeek, Kimi, Gemini and Anthropic
+            through OpenRouter need. None (the default): sent, and if the
+            endpoint answers 400 naming one of these fields as unsupported,
+            that field is left out from then on (the request is resent once,
+            announced by a `Retry` event). True: always sent. False: never.
         **default_params: Request parameters sent with every turn
             (``temperature``, ``max_tokens``, ``tool_choice``...).
 
@@ -62,6 +70,7 @@ class OpenAIChatModel:
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         include_usage: bool = True,
+        send_reasoning: bool | None = None,
         **default_params: Any,
     ) -> None:
         self.model = model
@@ -86,7 +95,7 @@ class OpenAIChatModel:
             )
         self.retry_policy = policy
         self.headers = dict(headers or {})
-        self._quirks = EndpointQuirks(include_usage=include_usage)
+        self._quirks = EndpointQuirks(include_usage=include_usage, send_reasoning=send_reasoning)
         self.default_params = default_params
         self._client = http_client
         # One pool per event loop; a loop that ends takes its entry with it.

@@ -246,6 +246,9 @@ async def test_text_turn_events_and_message() -> None:
         reasoning="hmm",
         finish_reason="stop",
         usage=Usage.from_dict({"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}),
+        reasoning_content="hmm",
+        response_id="chatcmpl-test",  # the placeholder chunk's empty id is skipped
+        response_model="test",
     )
 
 

@@ -767,7 +767,7 @@ def test_abnormal_finish_never_seals(reason: str) -> None:
 def test_length_with_complete_looking_arguments_still_excluded() -> None:
     acc, _ = accumulate(calls(call(0, id="a", name="f", arguments='{"x": 1}')), finish("length"))
     assert acc.message.tool_calls == ()
-    assert acc.message.to_dict() == {"role": "assistant", "content": None}
+    assert acc.message.to_dict() == {"role": "assistant", "content": ""}
     assert acc.pending_tool_calls == (ToolCall("a", "f", '{"x": 1}', 0),)
 
 

@@ -159,14 +159,16 @@ def test_text_message_to_dict() -> None:
     assert message.to_dict() == {"role": "assistant", "content": "Hello"}
 
 
-def test_tool_call_message_has_null_content() -> None:
+def test_tool_call_message_has_empty_string_content() -> None:
+    # Not null: llama.cpp's server answers 500 to null content; "" is what
+    # every server accepts.
     message = AssistantMessage(
         tool_calls=(ToolCall("a", "f", "{}", 0), ToolCall("b", "g", '{"x": 1}', 1)),
         finish_reason="tool_calls",
     )
     assert message.to_dict() == {
         "role": "assistant",
-        "content": None,
+        "content": "",
         "tool_calls": [
             {"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}},
             {"id": "b", "type": "function", "function": {"name": "g", "arguments": '{"x": 1}'}},
@@ -182,7 +184,7 @@ def test_text_and_tool_calls_to_dict() -> None:
 
 def test_refusal_to_dict() -> None:
     message = AssistantMessage(refusal="No.")
-    assert message.to_dict() == {"role": "assistant", "content": None, "refusal": "No."}
+    assert message.to_dict() == {"role": "assistant", "content": "", "refusal": "No."}
 
 
 def test_reasoning_is_never_sent_back() -> None:
