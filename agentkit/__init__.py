@@ -3,13 +3,16 @@ endpoint, with a streaming function-calling loop that is correct on the real
 wire."""
 
 from ._accumulate import StreamAccumulator
-from ._agent import Agent, AgentRun
+from ._agent import Agent
+from ._agent_run import AgentRun
+from ._approval import Approval, ApprovalRequest, Approver
 from ._delivery import EventCallback
 from ._errors import (
     AgentkitError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ApproverError,
     AuthenticationError,
     BadRequestError,
     CallbackError,
@@ -20,6 +23,7 @@ from ._errors import (
     ModelError,
     NotFoundError,
     OutputLengthError,
+    OutputValidationError,
     PermissionDeniedError,
     ProviderStreamError,
     RateLimitError,
@@ -39,8 +43,11 @@ from ._errors import (
     UsageError,
 )
 from ._events import (
+    ApprovalRequested,
+    ApprovalResolved,
     CustomEvent,
     Event,
+    OutputPartial,
     ReasoningDelta,
     RefusalDelta,
     Retry,
@@ -71,6 +78,12 @@ __all__ = [
     "Agent",
     "AgentRun",
     "AgentkitError",
+    "Approval",
+    "ApprovalRequest",
+    "ApprovalRequested",
+    "ApprovalResolved",
+    "Approver",
+    "ApproverError",
     "AssistantMessage",
     "AuthenticationError",
     "BadRequestError",
@@ -86,6 +99,8 @@ __all__ = [
     "NotFoundError",
     "OpenAIChatModel",
     "OutputLengthError",
+    "OutputPartial",
+    "OutputValidationError",
     "PermissionDeniedError",
     "ProviderStreamError",
     "RateLimitError",

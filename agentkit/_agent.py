@@ -3,36 +3,36 @@
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AsyncExitStack
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
-import anyio
-import anyio.abc
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from typing_extensions import TypeVar
 
-from ._delivery import EventCallback, callback_sink
+from ._agent_run import AgentRun, new_run_id
+from ._approval import Approval, ApprovalGate, Approver, checked_decisions
+from ._delivery import EventCallback, EventSink, callback_sink
 from ._errors import UsageError
-from ._events import Event
+from ._output import OutputMode, OutputSchema
 from ._result import RunResult
 from ._run import ChatModel, Run, RunSettings
 from ._sync import run_blocking
 from .models import OpenAIChatModel
 from .tools import Tool, ToolRegistry, ToolSource
 
-__all__ = ["Agent", "AgentRun"]
+__all__ = ["Agent", "Approvals", "Input"]
 
-DepsT = TypeVar("DepsT")
+DepsT = TypeVar("DepsT", default=Any)
+OutputT = TypeVar("OutputT", default=str)
 
 Input = str | Mapping[str, Any] | Sequence[Mapping[str, Any]]
 """A user message (text, or one OpenAI-format message dict), or a
 conversation of OpenAI-format messages."""
 
-_STREAM_BUFFER = 64
+Approvals = Mapping[str, "bool | Approval"]
+"""Decisions about calls waiting for approval, by call id."""
 
 
-class Agent(Generic[DepsT]):
+class Agent(Generic[DepsT, OutputT]):
     """A model with tools and instructions, run as a streaming
     function-calling loop: stream a turn, execute its tool calls (eagerly,
     in parallel), append the results, stream again, until the model answers.
@@ -49,6 +49,22 @@ class Agent(Generic[DepsT]):
             `ToolSource` objects (MCP servers, listed when a run starts).
         instructions: The system message, added to every request (not
             stored in `RunResult.messages`).
+        output_type: The type of the run's structured output
+            (`RunResult.output`): a pydantic model, dataclass, TypedDict, a
+            union of models, or any type pydantic validates (a non-object
+            type is sent as ``{"result": ...}``). See the docs page
+            "Structured output".
+        output_mode: How the model is asked for it: ``"tool"`` (a
+            ``final_result`` function, the default), ``"native"``
+            (``response_format`` ``json_schema``, strict) or ``"prompted"``
+            (the schema in the instructions, ``json_object``).
+        output_retries: How many more answers an invalid output may get
+            (each told what was wrong); then `OutputValidationError`.
+        output_tool_name: The name of the output function in tool mode.
+        approver: Decides calls to tools with ``needs_approval``:
+            ``approver(ApprovalRequest)`` returns a bool or an `Approval`
+            (sync, run in a worker thread, or async). Without one, a run
+            pauses at such calls (``finish_reason == "approval_required"``).
         max_turns: Most model turns in one run; then `MaxTurnsExceeded`.
         max_tool_failures: Most turns in a row in which every tool call
             failed; then `ToolFailureLimitExceeded`.
@@ -63,6 +79,11 @@ class Agent(Generic[DepsT]):
             returning the result with that ``finish_reason``.
         model_params: Request parameters for every turn (``temperature``,
             ``max_tokens``, ``tool_choice``, ``parallel_tool_calls``...).
+
+    Raises:
+        UsageError: A limit out of range, or an unknown ``output_mode``.
+        ToolDefinitionError: ``output_type`` has no JSON schema (or, with
+            ``output_mode="native"``, none strict mode can express).
     """
 
     def __init__(
@@ -73,6 +94,11 @@ class Agent(Generic[DepsT]):
         | Iterable[Tool[..., Any] | Callable[..., Any] | ToolSource]
         | None = None,
         instructions: str | None = None,
+        output_type: type[OutputT] | None = None,
+        output_mode: OutputMode = "tool",
+        output_retries: int = 1,
+        output_tool_name: str = "final_result",
+        approver: Approver | None = None,
         max_turns: int = 10,
         max_tool_failures: int = 3,
         turn_retries: int = 2,
@@ -85,6 +111,12 @@ class Agent(Generic[DepsT]):
         self.model: ChatModel = OpenAIChatModel(model) if isinstance(model, str) else model
         self.tools = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools or ())
         self.instructions = instructions
+        self.output: OutputSchema[OutputT] | None = None
+        if output_type is not None:
+            self.output = OutputSchema(
+                output_type, mode=output_mode, tool_name=output_tool_name, retries=output_retries
+            )
+        self.approver = approver
         _check_limits(
             max_turns=max_turns,
             max_tool_failures=max_tool_failures,
@@ -112,15 +144,19 @@ class Agent(Generic[DepsT]):
         *,
         deps: DepsT | None = None,
         on_event: EventCallback | Sequence[EventCallback] | None = None,
-    ) -> RunResult:
-        """Run the conversation to its end.
+        approvals: Approvals | None = None,
+    ) -> RunResult[OutputT]:
+        """Run the conversation to its end (or to a pause for approvals).
 
         Args:
             input: A user message, or a conversation (for example a previous
-                `RunResult.messages` plus a new user message).
+                `RunResult.messages` plus a new user message, or the
+                messages of a paused run to resume).
             deps: Given to tools as ``RunContext.deps``.
             on_event: Called with every event, in order; sync or async. If it
                 raises, the run stops with a `CallbackError` naming it.
+            approvals: Decisions about the calls a paused run waits for, by
+                call id: True/False or an `Approval` (with a reason).
 
         Returns:
             The `RunResult`.
@@ -129,8 +165,10 @@ class Agent(Generic[DepsT]):
             AgentkitError: The run failed; see the docs page "Errors and
                 retries" for each subclass. Limits (`MaxTurnsExceeded`...)
                 carry the partial result on ``.result``.
+            UsageError: ``approvals`` names a call that is not waiting, or
+                was made for other arguments than the stored call's.
         """
-        run = self._new_run(input, deps, callback_sink(on_event))
+        run = self._new_run(input, deps, callback_sink(on_event), approvals)
         return await run.execute()
 
     def run_sync(
@@ -139,7 +177,8 @@ class Agent(Generic[DepsT]):
         *,
         deps: DepsT | None = None,
         on_event: EventCallback | Sequence[EventCallback] | None = None,
-    ) -> RunResult:
+        approvals: Approvals | None = None,
+    ) -> RunResult[OutputT]:
         """`run`, blocking: for scripts and threads, never inside an event
         loop (that raises `UsageError`; use ``await agent.run(...)``).
 
@@ -147,10 +186,13 @@ class Agent(Generic[DepsT]):
         (bound to that loop) are closed at the end.
         """
         return run_blocking(
-            functools.partial(self.run, input, deps=deps, on_event=on_event), model=self.model
+            functools.partial(self.run, input, deps=deps, on_event=on_event, approvals=approvals),
+            model=self.model,
         )
 
-    def stream(self, input: Input, *, deps: DepsT | None = None) -> AgentRun:
+    def stream(
+        self, input: Input, *, deps: DepsT | None = None, approvals: Approvals | None = None
+    ) -> AgentRun[OutputT]:
         """Run with events delivered through async iteration:
 
         ```python
@@ -163,111 +205,40 @@ class Agent(Generic[DepsT]):
         Leaving the block early cancels the run: the model connection is
         closed and running tools are cancelled.
         """
-        return AgentRun(self, input, deps)
+        messages = _conversation(input)
+        decisions = checked_decisions(messages, approvals)
+        return AgentRun(
+            lambda sink, run_id: self._make_run(messages, deps, sink, decisions, run_id)
+        )
 
-    def _new_run(self, input: Input, deps: Any, sink: Any, run_id: str | None = None) -> Run:
+    def _new_run(
+        self, input: Input, deps: Any, sink: EventSink, approvals: Approvals | None
+    ) -> Run:
+        messages = _conversation(input)
+        decisions = checked_decisions(messages, approvals)
+        return self._make_run(messages, deps, sink, decisions, new_run_id())
+
+    def _make_run(
+        self,
+        messages: list[dict[str, Any]],
+        deps: Any,
+        sink: EventSink,
+        decisions: Mapping[str, Approval],
+        run_id: str,
+    ) -> Run:
         return Run(
             model=self.model,
             registry=self.tools,
             instructions=self.instructions,
-            messages=_conversation(input),
+            messages=messages,
             deps=deps,
             sink=sink,
             settings=self.settings,
-            run_id=run_id or _new_run_id(),
+            run_id=run_id,
+            output=self.output,
+            gate=ApprovalGate(self.approver),
+            approvals=decisions,
         )
-
-
-class AgentRun:
-    """A run whose events are read by iteration; made by `Agent.stream`.
-
-    Attributes:
-        run_id: The run's id.
-    """
-
-    def __init__(self, agent: Agent[Any], input: Input, deps: Any) -> None:
-        self._agent = agent
-        self._input = input
-        self._deps = deps
-        self.run_id = _new_run_id()
-        # Made on entry: a run that is never entered holds nothing to close.
-        self._send: MemoryObjectSendStream[Event] | None = None
-        self._receive: MemoryObjectReceiveStream[Event] | None = None
-        self._task_group: anyio.abc.TaskGroup | None = None
-        self._exit_stack: AsyncExitStack | None = None
-        self._result: RunResult | None = None
-        self._error: BaseException | None = None
-
-    async def __aenter__(self) -> AgentRun:
-        if self._send is not None:
-            raise UsageError("This run was already started; call agent.stream() again.")
-        self._send, self._receive = anyio.create_memory_object_stream[Event](_STREAM_BUFFER)
-        run = self._agent._new_run(self._input, self._deps, self._send.send, self.run_id)
-        async with AsyncExitStack() as stack:
-            task_group = await stack.enter_async_context(anyio.create_task_group())
-            task_group.start_soon(self._execute, run, self._send, name=f"agentkit {self.run_id}")
-            self._task_group = task_group
-            self._exit_stack = stack.pop_all()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> bool:
-        stack, self._exit_stack = self._exit_stack, None
-        try:
-            if stack is not None and self._task_group is not None:
-                self._task_group.cancel_scope.cancel()
-                # Closed without the body's exception: it propagates as is
-                # instead of inside an ExceptionGroup.
-                await stack.aclose()
-        finally:
-            if self._send is not None and self._receive is not None:
-                self._send.close()  # the run task may have been cancelled before it started
-                self._receive.close()
-        return False
-
-    def __aiter__(self) -> AgentRun:
-        return self
-
-    async def __anext__(self) -> Event:
-        if self._receive is None:
-            # Without `async with` nothing runs: waiting would hang forever.
-            raise UsageError(
-                "Iterate the run inside `async with agent.stream(...) as run:`; "
-                "the block starts the run and stops it when left."
-            )
-        try:
-            return await self._receive.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
-            pass
-        # Raised outside the except block, so the error keeps its own
-        # __cause__ (``raise ... from None`` would erase it).
-        if self._error is not None:
-            raise self._error
-        raise StopAsyncIteration
-
-    @property
-    def result(self) -> RunResult:
-        """The `RunResult`, once the run finished.
-
-        Raises:
-            AgentkitError: The run failed (the same error iteration raised).
-            UsageError: The run has not finished.
-        """
-        if self._error is not None:
-            raise self._error
-        if self._result is None:
-            raise UsageError("The run has not finished; iterate it to the end first.")
-        return self._result
-
-    async def _execute(self, run: Run, send: MemoryObjectSendStream[Event]) -> None:
-        async with send:
-            try:
-                self._result = await run.execute()
-            except Exception as error:
-                self._error = error
-
-
-def _new_run_id() -> str:
-    return f"run_{uuid.uuid4().hex[:16]}"
 
 
 def _check_limits(**limits: float) -> None:

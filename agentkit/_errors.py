@@ -26,6 +26,8 @@
     └── RunError                        a run stopped before the model finished
         ├── MaxTurnsExceeded, ToolFailureLimitExceeded
         ├── OutputLengthError, ContentFilterError (with raise_on_truncation)
+        ├── OutputValidationError       no valid structured output after retries
+        ├── ApproverError               the approver raised
         └── CallbackError               an on_event callback raised
 
 Each error carries the data a caller needs to recover: the HTTP status and
@@ -46,6 +48,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AgentkitError",
+    "ApproverError",
     "AuthenticationError",
     "BadRequestError",
     "CallbackError",
@@ -56,6 +59,7 @@ __all__ = [
     "ModelError",
     "NotFoundError",
     "OutputLengthError",
+    "OutputValidationError",
     "PermissionDeniedError",
     "ProviderStreamError",
     "RateLimitError",
@@ -430,6 +434,44 @@ class ContentFilterError(RunError):
             "'content_filter'). The partial result is on .result.",
             result=result,
         )
+
+
+class OutputValidationError(RunError):
+    """The model gave no valid structured output (``output_type``) within
+    ``output_retries`` further tries.
+
+    Attributes:
+        errors: The problems with the last answer: ``{"path", "message"}``.
+    """
+
+    def __init__(self, message: str, *, errors: list[dict[str, str]], result: Any = None) -> None:
+        super().__init__(message, result=result)
+        self.errors = errors
+
+    @classmethod
+    def after(
+        cls, tries: int, feedback: str, errors: list[dict[str, str]], result: Any
+    ) -> OutputValidationError:
+        """The error of a run whose ``tries`` answers were all invalid."""
+        return cls(
+            f"The model gave no valid output in {tries} tries (raise "
+            f"Agent(output_retries=...) to allow more). The last answer: {feedback}",
+            errors=errors,
+            result=result,
+        )
+
+
+class ApproverError(RunError):
+    """The approver (``Agent(approver=...)``) raised, or answered something
+    that is not a decision; ``__cause__`` is its exception.
+
+    Attributes:
+        approver: The name of the approver.
+    """
+
+    def __init__(self, message: str, *, approver: str, result: Any = None) -> None:
+        super().__init__(message, result=result)
+        self.approver = approver
 
 
 class CallbackError(RunError):

@@ -16,8 +16,11 @@ if TYPE_CHECKING:
     from ._messages import Usage
 
 __all__ = [
+    "ApprovalRequested",
+    "ApprovalResolved",
     "CustomEvent",
     "Event",
+    "OutputPartial",
     "ReasoningDelta",
     "RefusalDelta",
     "Retry",
@@ -185,6 +188,38 @@ class ToolResult(_EventBase):
 
 
 @dataclass(frozen=True, slots=True)
+class ApprovalRequested(_EventBase):
+    """A tool call waits for a person's approval (its tool has
+    ``needs_approval``). ``arguments`` is the exact JSON string that will
+    run if it is approved."""
+
+    type: ClassVar[str] = "approval.requested"
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalResolved(_EventBase):
+    """A decision about a call that waited for approval: approved (it runs
+    now) or denied (it never runs; the model reads ``reason``)."""
+
+    type: ClassVar[str] = "approval.resolved"
+    id: str
+    approved: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputPartial(_EventBase):
+    """The structured output parsed so far (a dict or a list), while the
+    model streams it; for display only (the final output is validated)."""
+
+    type: ClassVar[str] = "output.partial"
+    partial: Any
+
+
+@dataclass(frozen=True, slots=True)
 class TurnFinished(_EventBase):
     """A model turn ended."""
 
@@ -248,6 +283,9 @@ Event = (
     | ToolCallArgumentsDelta
     | ToolCallReady
     | ToolResult
+    | ApprovalRequested
+    | ApprovalResolved
+    | OutputPartial
     | TurnFinished
     | Retry
     | RunFinished

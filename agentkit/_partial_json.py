@@ -5,6 +5,11 @@ strings, arrays and objects are closed, and a trailing key without a value or
 a half-written literal is dropped. Used by progressive UIs to show tool
 arguments while the model is still writing them; never used to decide that a
 call is complete.
+
+Over a stream, use `PartialJSONParser` (in ``_partial_json_stream``): it gives
+the same value after every fragment without parsing the prefix again. The two
+must agree on every prefix of a JSON document (a property test holds them to
+it), so a change to the rules here goes there too.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["parse_partial_json"]
+from ._partial_json_stream import PartialJSONParser, PartialJSONStop
+
+__all__ = ["PartialJSONParser", "PartialJSONStop", "parse_partial_json"]
 
 _LITERAL_PREFIXES = ("t", "tr", "tru", "f", "fa", "fal", "fals", "n", "nu", "nul")
 

@@ -1,5 +1,6 @@
 """The function-calling loop of one run: stream a turn, run its tool calls,
-append the results, stream again, until the model answers without calls."""
+append the results, stream again, until the model answers without calls,
+gives its structured output, or waits for approvals (the run pauses)."""
 
 from __future__ import annotations
 
@@ -8,52 +9,40 @@ import time
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from enum import Enum
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
-import anyio.abc
 
+from ._approval import Approval, ApprovalGate, ApprovalRequest, pending_tool_calls
 from ._context import RunContext
 from ._delivery import EventSink, ToolEventPump
 from ._errors import (
     ContentFilterError,
     MaxTurnsExceeded,
     OutputLengthError,
-    ProviderStreamError,
-    StreamError,
+    OutputValidationError,
     ToolFailureLimitExceeded,
+    UsageError,
     attach_result,
 )
-from ._events import (
-    Retry,
-    RunFailed,
-    RunFinished,
-    RunStarted,
-    ToolCallReady,
-    TurnFinished,
-    TurnStarted,
-)
+from ._events import ApprovalResolved, RunFailed, RunFinished, RunStarted, TurnFinished, TurnStarted
 from ._logging import get_logger
 from ._messages import AssistantMessage, Usage
+from ._output import OutputInvalid, OutputSchema
 from ._result import RunResult, ToolCallRecord
-from ._tool_calls import TurnToolCalls
+from ._tool_calls import CallEnvironment, TurnToolCalls
 from ._tracing import NO_TRACE, RunTrace, Tracer
+from ._turn import ChatModel, TurnOutcome, TurnRunner
 from .tools import ToolRegistry
 
 __all__ = ["ChatModel", "Run", "RunSettings"]
 
+APPROVAL_REQUIRED = "approval_required"
+"""The finish reason of a run that paused for approvals."""
 
-class ChatModel(Protocol):
-    """What the runner needs from a model (`OpenAIChatModel` is one)."""
-
-    def stream(
-        self,
-        messages: Sequence[Mapping[str, Any]],
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        **params: Any,
-    ) -> Any: ...
+_OUTPUT_ACCEPTED = "Final result accepted."
+_OUTPUT_NOT_USED = "Not used: an earlier call gave the final result."
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,39 +57,6 @@ class RunSettings:
     max_parallel_tools: int = 8
     raise_on_truncation: bool = False
     model_params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-
-
-class BrokenTurn(Enum):
-    """What a turn whose stream broke (a `StreamError`) still gives."""
-
-    TAIL_LOST = "tail_lost"
-    """The finish chunk arrived; only the tail (usage, ``[DONE]``) was lost.
-    The turn is complete: streaming it again would pay for the answer twice
-    and could change it."""
-    RETRY = "retry"
-    """Nothing complete arrived and no call started: stream the turn again."""
-    KEEP_CALLS = "keep_calls"
-    """Calls already started: keep them and their results (a call never runs
-    twice); the turn ends there, with no finish reason."""
-
-
-def classify_broken_turn(partial: AssistantMessage, *, calls_started: bool) -> BrokenTurn:
-    """Decide what a broken turn keeps from its partial message and whether
-    any of its tool calls started."""
-    if partial.finish_reason not in (None, "error"):
-        return BrokenTurn.TAIL_LOST
-    if not calls_started:
-        return BrokenTurn.RETRY
-    return BrokenTurn.KEEP_CALLS
-
-
-class _RetryTurn(Exception):
-    """The stream broke before anything complete arrived: stream the turn again."""
-
-    def __init__(self, error: StreamError, *, discard_partial: bool) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.discard_partial = discard_partial
 
 
 class Run:
@@ -118,16 +74,23 @@ class Run:
         settings: RunSettings,
         run_id: str,
         tracer: Tracer | None = None,
+        output: OutputSchema[Any] | None = None,
+        gate: ApprovalGate | None = None,
+        approvals: Mapping[str, Approval] | None = None,
     ) -> None:
         self._model = model
         self._tracer = tracer
         self._trace: RunTrace = NO_TRACE
         self._registry = registry
-        self._instructions = instructions
+        self._instructions = _joined(instructions, output.instructions() if output else None)
         self._messages = messages
         self._deps = deps
         self._sink = sink
         self._settings = settings
+        self._output = output
+        self._gate = gate or ApprovalGate(None)
+        self._approvals = dict(approvals or {})
+        self._params = {**settings.model_params, **(output.request_params() if output else {})}
         self.run_id = run_id
         self._usage = Usage()
         self._records: list[ToolCallRecord] = []
@@ -142,7 +105,7 @@ class Run:
 
     # ----------------------------------------------------------------- public
 
-    async def execute(self) -> RunResult:
+    async def execute(self) -> RunResult[Any]:
         """Run to the end. Emits ``run.started`` ... ``run.finished`` (or
         ``run.failed``, then raises the error)."""
         if self._tracer is None:
@@ -150,13 +113,13 @@ class Run:
         with self._tracer.run(self.run_id, self._model) as self._trace:
             return await self._execute()
 
-    async def _execute(self) -> RunResult:
+    async def _execute(self) -> RunResult[Any]:
         started_at = time.monotonic()
         self._log.info("run.start", messages=len(self._messages))
         await self._sink(RunStarted(self.run_id))
         pump = ToolEventPump()
         error: Exception | None = None
-        result: RunResult | None = None
+        result: RunResult[Any] | None = None
         try:
             async with anyio.create_task_group() as task_group:
                 task_group.start_soon(pump.pump, self._sink_or_abort)
@@ -187,160 +150,156 @@ class Run:
 
     # ------------------------------------------------------------------- loop
 
-    async def _loop_with_tools(self, pump: ToolEventPump) -> RunResult:
+    async def _loop_with_tools(self, pump: ToolEventPump) -> RunResult[Any]:
         """The loop, with the tool sources (MCP servers) open around it."""
         async with AsyncExitStack() as stack:
             self._tools = await self._registry.open(stack)
-            self._definitions = self._tools.definitions() or None
-            return await self._loop(pump)
+            definitions = self._tools.definitions()
+            if self._output is not None and self._output.mode == "tool":
+                if self._output.tool_name in self._tools:
+                    raise UsageError(
+                        f"A tool is named {self._output.tool_name!r}, the name of the "
+                        "structured-output function: rename the tool, or pass "
+                        "Agent(output_tool_name=...)."
+                    )
+                definitions.append(self._output.tool_definition())
+            self._definitions = definitions or None
+            environment = CallEnvironment(
+                registry=self._tools,
+                limiter=self._limiter,
+                sink=self._sink,
+                abort=self._abort,
+                flush_events=pump.flush,
+                gate=self._gate,
+                eager=self._settings.eager_tools,
+                trace=self._trace,
+            )
+            paused = await self._resume(environment, pump)
+            if paused is not None:
+                return paused
+            runner = TurnRunner(
+                model=self._model,
+                calls=environment,
+                sink=self._sink,
+                log=self._log,
+                retries=self._settings.turn_retries,
+                retry_delay=self._settings.turn_retry_delay,
+                output=self._output,
+            )
+            return await self._loop(runner, pump)
 
-    async def _loop(self, pump: ToolEventPump) -> RunResult:
+    async def _loop(self, runner: TurnRunner, pump: ToolEventPump) -> RunResult[Any]:
         settings = self._settings
         failed_turns = 0
+        invalid_outputs = 0
         for turn in range(1, settings.max_turns + 1):
             self._turns = turn
             await self._sink(TurnStarted(turn))
-            message, records = await self._turn_with_retries(turn, pump)
-            self._record_turn(message, records)
+            outcome = await self._turn(runner, turn, pump)
+            message = outcome.message
             await pump.flush()
             await self._sink(TurnFinished(turn, message.finish_reason, message.usage))
             if message.is_truncated:
                 return self._truncated(message)
+            if outcome.pending:
+                return self._paused(outcome.pending)
+            verdict = self._output_verdict(outcome) if self._output is not None else None
+            if verdict is not None:
+                if verdict.invalid is None:
+                    return self._result(verdict.value)
+                invalid_outputs += 1
+                self._check_output_retries(invalid_outputs, verdict.invalid)
+                continue
             if not message.tool_calls:
-                return self._result()
-            failed_turns = failed_turns + 1 if all(r.is_error for r in records) else 0
+                return self._result(message.content)
+            failed_turns = failed_turns + 1 if all(r.is_error for r in outcome.records) else 0
             if failed_turns >= settings.max_tool_failures:
                 raise ToolFailureLimitExceeded.after(
-                    failed_turns, records[-1].output, self._result()
+                    failed_turns, outcome.records[-1].output, self._result()
                 )
         raise MaxTurnsExceeded.after(settings.max_turns, self._result())
 
-    async def _turn_with_retries(
-        self, turn: int, pump: ToolEventPump
-    ) -> tuple[AssistantMessage, list[ToolCallRecord]]:
-        attempt = 0
-        while True:
-            try:
-                return await self._turn(turn, pump)
-            except _RetryTurn as retry:
-                attempt += 1
-                if attempt > self._settings.turn_retries:
-                    raise retry.error from retry.error.__cause__
-                delay = self._settings.turn_retry_delay * 2 ** (attempt - 1)
-                self._log.info("turn.retry", turn=turn, attempt=attempt, reason=str(retry.error))
-                event = Retry(attempt, str(retry.error), delay, retry.discard_partial, "turn")
-                self._trace.retry(event)
-                await self._sink(event)
-                await anyio.sleep(delay)
-
-    async def _turn(
-        self, turn: int, pump: ToolEventPump
-    ) -> tuple[AssistantMessage, list[ToolCallRecord]]:
-        """Stream one turn while its calls run; all calls are done on return."""
-        started_at = time.monotonic()
-        failure: Exception | None = None
-        message = AssistantMessage()
-        # Failures are raised after the task group, not inside it: they then
-        # propagate as themselves instead of inside an ExceptionGroup.
-        async with anyio.create_task_group() as task_group:
-            calls = self._turn_calls(task_group, turn, pump)
-            try:
-                message = await self._stream(calls, turn)
-            except StreamError as error:
-                salvaged = self._salvage(error, calls, turn)
-                if salvaged is None:
-                    partial = error.partial or AssistantMessage()
-                    shown = bool(partial.content or partial.reasoning)
-                    failure = _RetryTurn(error, discard_partial=shown)
-                else:
-                    message = salvaged
-            except Exception as error:
-                failure = error
-                task_group.cancel_scope.cancel()
-        if failure is not None:
-            raise failure
-        self._log.info(
-            "turn.end",
-            turn=turn,
-            finish_reason=message.finish_reason,
-            duration=round(time.monotonic() - started_at, 4),
-            total_tokens=message.usage.total_tokens if message.usage else None,
-        )
-        executed = tuple(calls.executed_calls())
-        return dataclasses.replace(message, tool_calls=executed), calls.records()
-
-    def _turn_calls(
-        self, task_group: anyio.abc.TaskGroup, turn: int, pump: ToolEventPump
-    ) -> TurnToolCalls:
-        """The scheduler of this turn's tool calls, their context included."""
-        history = tuple(MappingProxyType(message) for message in self._messages)
-        context: RunContext[Any] = RunContext(
-            self._deps, self.run_id, turn, history, _emitter=pump.emit
-        )
-        return TurnToolCalls(
-            task_group=task_group,
-            registry=self._tools,
-            context=context,
-            limiter=self._limiter,
-            sink=self._sink,
-            on_sink_error=self._abort,
-            eager=self._settings.eager_tools,
-            turn=turn,
-            flush_events=pump.flush,
-            trace=self._trace,
-        )
-
-    async def _stream(self, calls: TurnToolCalls, turn: int) -> AssistantMessage:
-        """Stream the model's turn, handing each ready call to ``calls``."""
-        sink = self._sink
+    async def _turn(self, runner: TurnRunner, turn: int, pump: ToolEventPump) -> TurnOutcome:
+        """Stream turn ``turn`` and record it in the conversation."""
         messages = self._request_messages()
-        model_turn = self._model.stream(messages, self._definitions, **self._settings.model_params)
-        with self._trace.turn(turn, messages) as turn_trace:
-            async with model_turn:
-                async for event in model_turn:
-                    await sink(event)
-                    if event.__class__ is ToolCallReady:
-                        calls.on_ready(event.call)
-                    elif event.__class__ is Retry:
-                        self._trace.retry(event)
-            message: AssistantMessage = model_turn.message
-            turn_trace.finished(message)
-        self._keep_what_was_sent(messages, getattr(model_turn, "sent_messages", messages))
-        if message.finish_reason == "error":
-            error = ProviderStreamError(
-                "The provider ended the turn with finish_reason 'error'.",
-                error={"finish_reason": "error"},
-                payload="",
-            )
-            error.partial = message
-            raise error
-        if message.ended_normally:
-            calls.start_deferred()
-        return message
-
-    def _salvage(
-        self, error: StreamError, calls: TurnToolCalls, turn: int
-    ) -> AssistantMessage | None:
-        """What a broken turn keeps: its message, or None when it must be
-        streamed again (see `classify_broken_turn`)."""
-        partial = error.partial or AssistantMessage()
-        kind = classify_broken_turn(partial, calls_started=bool(calls.executed_calls()))
-        if kind is BrokenTurn.TAIL_LOST:
-            self._log.warning("turn.tail_lost", turn=turn, error=str(error))
-            if partial.ended_normally:
-                calls.start_deferred()
-            return partial
-        if kind is BrokenTurn.RETRY:
-            return None
-        self._log.warning(
-            "turn.interrupted",
-            turn=turn,
-            error=str(error),
-            kept_calls=len(calls.executed_calls()),
+        outcome = await runner.run(
+            turn, messages, self._definitions, self._params, self._context(turn, pump)
         )
-        return dataclasses.replace(partial, finish_reason=None)
+        self._keep_what_was_sent(messages, outcome.sent_messages)
+        self._record_turn(outcome)
+        return outcome
+
+    # ---------------------------------------------------------------- output
+
+    def _check_output_retries(self, invalid_outputs: int, invalid: OutputInvalid) -> None:
+        """Raise `OutputValidationError` once the retries are spent."""
+        assert self._output is not None
+        if invalid_outputs > self._output.retries:
+            raise OutputValidationError.after(
+                invalid_outputs, invalid.feedback, invalid.errors, self._result()
+            )
+
+    def _output_verdict(self, outcome: TurnOutcome) -> _Verdict | None:
+        """What the turn says of the structured output: a value, an invalid
+        answer to send back (its feedback already appended), or None (a tool
+        turn: go on)."""
+        output = self._output
+        assert output is not None
+        if outcome.output_calls:
+            if outcome.output is not None:
+                return _Verdict(value=outcome.output.value)
+            return _Verdict(invalid=outcome.output_calls[-1].invalid)
+        message = outcome.message
+        if message.tool_calls:
+            return None
+        if output.mode == "tool":
+            feedback = output.call_it_feedback()
+            self._messages.append({"role": "user", "content": feedback})
+            return _Verdict(invalid=OutputInvalid(feedback, []))
+        try:
+            return _Verdict(value=output.parse_text(message.content))
+        except OutputInvalid as invalid:
+            self._messages.append({"role": "user", "content": invalid.feedback})
+            return _Verdict(invalid=invalid)
+
+    # ------------------------------------------------------------- approvals
+
+    async def _resume(
+        self, environment: CallEnvironment, pump: ToolEventPump
+    ) -> RunResult[Any] | None:
+        """Apply the decisions about a paused conversation's waiting calls;
+        the paused result while some still wait, else None (the loop goes on)."""
+        waiting = pending_tool_calls(self._messages)
+        if not waiting:
+            return None
+        decided = [call for call in waiting if call.id in self._approvals]
+        if decided:
+            async with anyio.create_task_group() as task_group:
+                calls = TurnToolCalls(environment, task_group, self._context(0, pump), 0)
+                for call in decided:
+                    approval = self._approvals[call.id]
+                    await self._sink(ApprovalResolved(call.id, approval.approved, approval.reason))
+                    calls.start_decided(call, approval)
+            records = calls.records()
+            await pump.flush()
+            self._messages.extend(_tool_message(record.id, record.output) for record in records)
+            self._records.extend(records)
+        still = [call for call in waiting if call.id not in self._approvals]
+        if still:
+            return self._paused([ApprovalRequest(c.id, c.name, c.arguments) for c in still])
+        return None
+
+    def _paused(self, pending: Sequence[ApprovalRequest]) -> RunResult[Any]:
+        self._log.info("run.paused", pending=[request.id for request in pending])
+        return dataclasses.replace(
+            self._result(), finish_reason=APPROVAL_REQUIRED, pending_approvals=tuple(pending)
+        )
 
     # ---------------------------------------------------------------- helpers
+
+    def _context(self, turn: int, pump: ToolEventPump) -> RunContext[Any]:
+        history = tuple(MappingProxyType(message) for message in self._messages)
+        return RunContext(self._deps, self.run_id, turn, history, _emitter=pump.emit)
 
     def _request_messages(self) -> list[dict[str, Any]]:
         if not self._instructions:
@@ -353,23 +312,29 @@ class Run:
         """Keep the conversation equal to what the request carried: a
         reasoning field the endpoint rejected is left out of it too."""
         offset = len(requested) - len(self._messages)
-        for index, message in enumerate(self._messages):
+        for index, message in enumerate(self._messages[: len(sent) - offset]):
             carried = sent[index + offset]
             if carried is not message:
                 self._messages[index] = dict(carried)
 
-    def _record_turn(self, message: AssistantMessage, records: list[ToolCallRecord]) -> None:
+    def _record_turn(self, outcome: TurnOutcome) -> None:
+        """Append the turn's assistant message and a tool message for each
+        call that has a result (calls waiting for approval have none yet)."""
+        message = outcome.message
         self._last = message
         if message.usage is not None:
             self._usage = self._usage + message.usage
         self._messages.append(message.to_dict())
-        for record in records:
-            self._messages.append(
-                {"role": "tool", "tool_call_id": record.id, "content": record.output}
-            )
-        self._records.extend(records)
+        answers = {record.id: record.output for record in outcome.records}
+        answers.update(_output_answers(outcome))
+        self._messages.extend(
+            _tool_message(call.id, answers[call.id])
+            for call in message.tool_calls
+            if call.id in answers
+        )
+        self._records.extend(outcome.records)
 
-    def _result(self) -> RunResult:
+    def _result(self, output: Any = None) -> RunResult[Any]:
         return RunResult(
             text=self._last.content,
             messages=list(self._messages),
@@ -379,9 +344,10 @@ class Run:
             tool_calls=tuple(self._records),
             run_id=self.run_id,
             last_message=self._last,
+            output=output,
         )
 
-    def _truncated(self, message: AssistantMessage) -> RunResult:
+    def _truncated(self, message: AssistantMessage) -> RunResult[Any]:
         result = self._result()
         if not self._settings.raise_on_truncation:
             return result
@@ -396,7 +362,8 @@ class Run:
             self._abort(error)
 
     def _abort(self, error: Exception) -> None:
-        """A callback failed in a background task: stop the whole run."""
+        """A callback or the approver failed in a background task: stop the
+        whole run with that error."""
         if self._abort_error is None:
             self._abort_error = error
         if self._scope is not None:
@@ -407,3 +374,35 @@ class Run:
             await self._sink(RunFailed(error))
         except Exception:  # the failing callback may fail again; the error stands
             self._log.debug("run.failed_event_undelivered")
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """A turn's structured output: a value, or an invalid answer."""
+
+    value: Any = None
+    invalid: OutputInvalid | None = None
+
+
+def _output_answers(outcome: TurnOutcome) -> dict[str, str]:
+    """The tool message answering each output call: accepted (the first
+    valid one), its problems (invalid ones), or not used (later ones)."""
+    answers: dict[str, str] = {}
+    accepted = outcome.output
+    for item in outcome.output_calls:
+        if item is accepted:
+            answers[item.call.id] = _OUTPUT_ACCEPTED
+        elif accepted is not None and item.call.index > accepted.call.index:
+            answers[item.call.id] = _OUTPUT_NOT_USED
+        else:
+            answers[item.call.id] = item.invalid.feedback if item.invalid else _OUTPUT_NOT_USED
+    return answers
+
+
+def _tool_message(call_id: str, content: str) -> dict[str, Any]:
+    return {"role": "tool", "tool_call_id": call_id, "content": content}
+
+
+def _joined(*parts: str | None) -> str | None:
+    text = "\n\n".join(part for part in parts if part)
+    return text or None

@@ -16,10 +16,16 @@ Rules (see docs/streaming.md "Eager tool execution"):
    only when none of its calls started, so no call ever runs twice. The same
    id in a later turn is a new call: many servers number calls per turn
    (``call_0``, ``call_1``...).
+6. A call to a tool with ``needs_approval`` is validated, then waits for its
+   decision (the approver's, or a resume's) before it may start; it never
+   holds up the other calls. Without an approver it stays *pending*: it is
+   part of the turn's message but has no result, and the run pauses.
+7. After `stop` (the run has its final result) no further call starts.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,22 +34,46 @@ from typing import Any
 import anyio
 import anyio.abc
 
+from ._approval import Approval, ApprovalGate, ApprovalRequest, denied_output
 from ._context import RunContext
 from ._delivery import EventSink
-from ._events import ToolResult
+from ._errors import ApproverError, ToolError
+from ._events import ApprovalRequested, ApprovalResolved, Event, ToolResult
 from ._logging import get_logger
 from ._messages import ToolCall
 from ._result import ToolCallRecord
 from ._tracing import NO_TRACE, RunTrace
-from .tools import ToolRegistry
+from .tools import Tool, ToolOutcome, ToolRegistry
 
-__all__ = ["TurnToolCalls"]
+__all__ = ["CallEnvironment", "TurnToolCalls"]
+
+
+def _set_event() -> anyio.Event:
+    event = anyio.Event()
+    event.set()
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnvironment:
+    """What every tool call of a run shares."""
+
+    registry: ToolRegistry
+    limiter: anyio.CapacityLimiter
+    sink: EventSink
+    abort: Callable[[Exception], None]
+    """Stops the whole run with an error (a callback or the approver failed)."""
+    flush_events: Callable[[], Awaitable[None]]
+    gate: ApprovalGate
+    eager: bool = True
+    trace: RunTrace = NO_TRACE
 
 
 @dataclass(slots=True)
 class _Started:
     call: ToolCall
     record: ToolCallRecord | None = None
+    pending: bool = False
 
 
 class TurnToolCalls:
@@ -51,34 +81,25 @@ class TurnToolCalls:
 
     def __init__(
         self,
-        *,
+        environment: CallEnvironment,
         task_group: anyio.abc.TaskGroup,
-        registry: ToolRegistry,
         context: RunContext[Any],
-        limiter: anyio.CapacityLimiter,
-        sink: EventSink,
-        on_sink_error: Any,
-        eager: bool,
         turn: int,
-        flush_events: Callable[[], Awaitable[None]],
-        trace: RunTrace = NO_TRACE,
     ) -> None:
+        self._env = environment
         self._task_group = task_group
-        self._registry = registry
         self._context = context
-        self._limiter = limiter
-        self._sink = sink
-        self._on_sink_error = on_sink_error
-        self._eager = eager
         self._turn = turn
-        self._flush_events = flush_events
-        self._trace = trace
         self._started: dict[str, _Started] = {}
         self._deferred: list[ToolCall] = []
+        self._stopped = False
+        # Approval requests are made in the order the calls became ready:
+        # each waits for the previous one's turn (tasks start in any order).
+        self._last_in_line = _set_event()
 
     def on_ready(self, call: ToolCall) -> None:
         """A call was sealed: start it now, or defer it to the turn's end."""
-        if self._eager and self._is_eager_tool(call.name):
+        if self._env.eager and self._is_eager_tool(call.name):
             self._start(call)
         else:
             self._deferred.append(call)
@@ -89,6 +110,15 @@ class TurnToolCalls:
         for call in deferred:
             self._start(call)
 
+    def start_decided(self, call: ToolCall, approval: Approval) -> None:
+        """Start a call that waited for approval, with its decision."""
+        self._start(call, approval)
+
+    def stop(self) -> None:
+        """Start no further call (those already started finish)."""
+        self._stopped = True
+        self._deferred.clear()
+
     def records(self) -> list[ToolCallRecord]:
         """Results of the calls that ran, in call (index) order."""
         done = [started for started in self._started.values() if started.record is not None]
@@ -96,32 +126,104 @@ class TurnToolCalls:
         return [started.record for started in done if started.record is not None]
 
     def executed_calls(self) -> list[ToolCall]:
-        """The calls that were started, in call order."""
+        """The calls that were started (pending ones included), in call order."""
         return sorted((s.call for s in self._started.values()), key=lambda call: call.index)
 
+    def pending(self) -> list[ApprovalRequest]:
+        """The calls waiting for a decision (the run pauses), in call order."""
+        waiting = sorted(
+            (s.call for s in self._started.values() if s.pending), key=lambda call: call.index
+        )
+        return [ApprovalRequest(call.id, call.name, call.arguments) for call in waiting]
+
     def _is_eager_tool(self, name: str) -> bool:
-        tool = self._registry.get(name)
+        tool = self._env.registry.get(name)
         return tool is None or tool.eager
 
-    def _start(self, call: ToolCall) -> None:
-        if call.id in self._started:  # the provider sent the same call twice
+    def _start(self, call: ToolCall, approval: Approval | None = None) -> None:
+        if self._stopped or call.id in self._started:  # the same call sent twice
             return
         self._started[call.id] = _Started(call)
-        self._task_group.start_soon(self._execute, call, name=f"agentkit tool {call.name}")
+        tool = self._env.registry.get(call.name)
+        line: tuple[anyio.Event, anyio.Event] | None = None
+        if approval is None and tool is not None and tool.needs_approval is not False:
+            line = (self._last_in_line, anyio.Event())
+            self._last_in_line = line[1]
+        self._task_group.start_soon(
+            self._execute, call, approval, line, name=f"agentkit tool {call.name}"
+        )
 
-    async def _execute(self, call: ToolCall) -> None:
-        async with self._limiter:
-            with self._trace.tool(call, self._turn) as tool_trace:
-                record = await self._run_call(call)
-                tool_trace.finished(record)
+    async def _execute(
+        self,
+        call: ToolCall,
+        approval: Approval | None,
+        line: tuple[anyio.Event, anyio.Event] | None,
+    ) -> None:
+        tool = self._env.registry.get(call.name)
+        if line is not None and tool is not None:
+            previous, mine = line
+            try:
+                await previous.wait()
+                decision = await self._approval(call, tool)
+            finally:
+                mine.set()
+            if decision is None:
+                self._started[call.id].pending = True
+                return
+            if isinstance(decision, ToolOutcome):  # deciding failed: never run it
+                await self._finish(call, self._record(call, decision, 0.0))
+                return
+            approval = decision
+        if approval is not None and not approval.approved:
+            record = self._record(call, ToolOutcome(denied_output(approval)), 0.0)
+        else:
+            async with self._env.limiter:
+                with self._env.trace.tool(call, self._turn) as tool_trace:
+                    record = await self._run_call(call)
+                    tool_trace.finished(record)
+        await self._finish(call, record)
+
+    async def _finish(self, call: ToolCall, record: ToolCallRecord) -> None:
         self._started[call.id].record = record
-        await self._flush_events()  # what the tool emitted comes before its result
+        await self._env.flush_events()  # what the tool emitted comes before its result
+        await self._emit(
+            ToolResult(call.id, call.name, record.output, record.is_error, record.duration)
+        )
+
+    async def _approval(
+        self, call: ToolCall, tool: Tool[..., Any]
+    ) -> Approval | ToolOutcome | None:
+        """The decision about ``call``: approved when it needs none (or when
+        its arguments are invalid: running it reports them without calling
+        the tool), an error outcome when deciding failed, None while it waits
+        for a resume."""
+        context = self._context.for_call(call.id, call.name)
         try:
-            await self._sink(
-                ToolResult(call.id, call.name, record.output, record.is_error, record.duration)
-            )
+            tool.parse_arguments(call.arguments)
+        except ToolError:
+            return Approval(True)
+        try:
+            if not await tool.requires_approval(context, json.loads(call.arguments or "{}")):
+                return Approval(True)
+        except ToolError as error:
+            return ToolOutcome.failure(error)
+        request = ApprovalRequest(call.id, call.name, call.arguments)
+        await self._emit(ApprovalRequested(call.id, call.name, call.arguments))
+        if self._env.gate.pauses:
+            return None
+        try:
+            decision = await self._env.gate.ask(request)
+        except ApproverError as error:
+            self._env.abort(error)
+            return None
+        await self._emit(ApprovalResolved(call.id, decision.approved, decision.reason))
+        return decision
+
+    async def _emit(self, event: Event) -> None:
+        try:
+            await self._env.sink(event)
         except Exception as error:  # a callback failed: the run stops, not this task group
-            self._on_sink_error(error)
+            self._env.abort(error)
 
     async def _run_call(self, call: ToolCall) -> ToolCallRecord:
         logger = get_logger(
@@ -130,11 +232,14 @@ class TurnToolCalls:
         logger.debug("tool.start", tool_call_id=call.id)
         started_at = time.monotonic()
         context = self._context.for_call(call.id, call.name)
-        outcome = await self._registry.execute(call.name, call.arguments, context)
+        outcome = await self._env.registry.execute(call.name, call.arguments, context)
         duration = time.monotonic() - started_at
         logger.info(
             "tool.end", tool_call_id=call.id, duration=round(duration, 4), is_error=outcome.is_error
         )
+        return self._record(call, outcome, duration)
+
+    def _record(self, call: ToolCall, outcome: ToolOutcome, duration: float) -> ToolCallRecord:
         return ToolCallRecord(
             id=call.id,
             name=call.name,

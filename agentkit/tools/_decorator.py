@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
-from ._tool import Tool
+from ._tool import NeedsApproval, Tool
 
 __all__ = ["ToolDecorator", "tool"]
 
@@ -31,6 +31,7 @@ def tool(
     strict: bool = False,
     timeout: float | None = None,
     eager: bool = True,
+    needs_approval: NeedsApproval = False,
 ) -> ToolDecorator: ...
 
 
@@ -43,6 +44,7 @@ def tool(
     strict: bool = False,
     timeout: float | None = None,
     eager: bool = True,
+    needs_approval: NeedsApproval = False,
 ) -> Tool[..., Any] | ToolDecorator:
     """Make a function a tool; the function stays callable as before.
 
@@ -56,6 +58,9 @@ def tool(
         \"\"\"
         return "31°C, humid"
 
+    @tool(needs_approval=True)
+    def delete_file(path: str) -> str: ...
+
     @tool(name="search", strict=True, timeout=10)
     async def search_orders(customer_id: int, status: Literal["open", "closed"] = "open"): ...
     ```
@@ -68,6 +73,8 @@ def tool(
         timeout: Seconds the function may run (None: no limit).
         eager: Whether the runner may start the call while the model is
             still streaming.
+        needs_approval: True, or a function ``(context, arguments) -> bool``
+            (sync or async), when a person must approve calls first.
 
     Returns:
         A `Tool`, or (with options only) a decorator that makes one.
@@ -82,6 +89,7 @@ def tool(
         "strict": strict,
         "timeout": timeout,
         "eager": eager,
+        "needs_approval": needs_approval,
     }
     if function is not None:
         return Tool(function, **options)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
 from .._errors import ToolDefinitionError
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
     from pydantic.json_schema import GenerateJsonSchema
 
-__all__ = ["arguments_model", "model_schema"]
+__all__ = ["arguments_model", "model_schema", "type_schema"]
 
 
 def arguments_model(
@@ -90,6 +90,30 @@ def model_schema(
         if name in descriptions and "description" not in prop:
             prop["description"] = descriptions[name]
     return schema
+
+
+def type_schema(annotation: Any, owner: str) -> tuple[JsonSchema, Callable[[Any], Any]]:
+    """The JSON schema of a type (cleaned as tools' schemas are, the root
+    ``$ref`` of a model inlined) and the function that validates JSON data
+    into a value of that type.
+
+    Raises:
+        ToolDefinitionError: The type has no JSON schema; ``owner`` names what
+            asked for it in the message.
+    """
+    from pydantic import TypeAdapter
+
+    try:
+        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+        schema = adapter.json_schema(schema_generator=_schema_generator())
+    except Exception as exc:
+        raise ToolDefinitionError(
+            f"The type {_type_name(annotation)} of {owner} has no JSON schema: {_first_line(exc)}"
+        ) from exc
+    cleaned = clean_schema(schema)
+    if cleaned.get("type") != "object":
+        cleaned.pop("required", None)  # clean_schema's default is for objects
+    return cleaned, adapter.validate_python
 
 
 def _json_schema(model: type[BaseModel]) -> JsonSchema:

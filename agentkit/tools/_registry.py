@@ -12,7 +12,7 @@ from .._logging import get_logger
 from ._decorator import ToolDecorator
 from ._execution import ToolOutcome
 from ._source import ToolSource, enter_sources, is_tool_source
-from ._tool import Tool
+from ._tool import NeedsApproval, Tool
 
 __all__ = ["ToolRegistry"]
 
@@ -68,6 +68,7 @@ class ToolRegistry:
         strict: bool = False,
         timeout: float | None = None,
         eager: bool = True,
+        needs_approval: NeedsApproval = False,
     ) -> ToolDecorator: ...
 
     def tool(
@@ -80,6 +81,7 @@ class ToolRegistry:
         strict: bool = False,
         timeout: float | None = None,
         eager: bool = True,
+        needs_approval: NeedsApproval = False,
     ) -> Tool[..., Any] | ToolDecorator:
         """Decorator: make the function a tool and register it; bare or with
         the options of `agentkit.tool`. Returns the `Tool`."""
@@ -89,6 +91,7 @@ class ToolRegistry:
             "strict": strict,
             "timeout": timeout,
             "eager": eager,
+            "needs_approval": needs_approval,
         }
         if function is not None:
             return self.add(Tool(function, **options))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import math
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeAlias, TypeVar
 
 from .._context import RunContext
-from .._errors import ToolDefinitionError, ToolError
+from .._errors import ToolDefinitionError, ToolError, ToolExecutionError
 from ._execution import ToolOutcome, format_output, log_failure, run_function
 from ._function_schema import FunctionSchema
 from ._json_schema import JsonSchema
@@ -16,10 +17,16 @@ from ._json_schema import JsonSchema
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["Tool"]
+__all__ = ["NeedsApproval", "Tool"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+NeedsApproval: TypeAlias = (
+    "bool | Callable[[RunContext[Any], dict[str, Any]], bool | Awaitable[bool]]"
+)
+"""Whether a tool's calls need a person's approval: True, False, or a
+function ``(context, arguments) -> bool`` (sync or async) deciding per call."""
 
 
 class Tool(Generic[P, R]):
@@ -42,6 +49,10 @@ class Tool(Generic[P, R]):
         eager: Whether the runner may start this call as soon as its arguments
             are complete, while the model is still streaming (False: only after
             the model's turn ended).
+        needs_approval: Whether a person must approve each call before it
+            runs: True, or a function ``(context, arguments) -> bool`` (sync
+            or async; ``arguments`` is the call's validated JSON object)
+            deciding per call. See the docs page "Approving tool calls".
 
     Raises:
         ToolDefinitionError: Bad name or timeout, ``*args``/``**kwargs``, a
@@ -63,13 +74,14 @@ class Tool(Generic[P, R]):
         strict: bool = False,
         timeout: float | None = None,
         eager: bool = True,
+        needs_approval: NeedsApproval = False,
     ) -> None:
         if isinstance(function, Tool):  # @tool over a tool: wrap the function itself
             function = function.function
         schema = FunctionSchema.from_function(
             function, name=name, description=description, strict=strict
         )
-        self._setup(schema, strict=strict, timeout=timeout, eager=eager)
+        self._setup(schema, strict, timeout, eager, needs_approval)
 
     @classmethod
     def from_schema(
@@ -82,6 +94,7 @@ class Tool(Generic[P, R]):
         strict: bool = False,
         timeout: float | None = None,
         eager: bool = True,
+        needs_approval: NeedsApproval = False,
     ) -> Tool[..., Any]:
         """A tool with an explicit JSON schema (a dynamic tool).
 
@@ -98,6 +111,7 @@ class Tool(Generic[P, R]):
             strict: Publish the strict-mode form of ``parameters``.
             timeout: Seconds before the call fails with `ToolTimeoutError`.
             eager: See `Tool`.
+            needs_approval: See `Tool`.
 
         Raises:
             ToolDefinitionError: Bad name, or ``parameters`` is not a valid
@@ -106,7 +120,7 @@ class Tool(Generic[P, R]):
         schema = FunctionSchema.from_schema(
             function, name=name, description=description, parameters=parameters, strict=strict
         )
-        return cls._create(schema, strict=strict, timeout=timeout, eager=eager)
+        return cls._create(schema, strict, timeout, eager, needs_approval)
 
     @classmethod
     def from_model(
@@ -119,6 +133,7 @@ class Tool(Generic[P, R]):
         strict: bool = False,
         timeout: float | None = None,
         eager: bool = True,
+        needs_approval: NeedsApproval = False,
     ) -> Tool[..., Any]:
         """A tool whose arguments are the fields of a pydantic model.
 
@@ -135,6 +150,7 @@ class Tool(Generic[P, R]):
             strict: Publish a strict-mode schema.
             timeout: Seconds before the call fails with `ToolTimeoutError`.
             eager: See `Tool`.
+            needs_approval: See `Tool`.
 
         Raises:
             ToolDefinitionError: Not a model class, bad name, or ``function``
@@ -143,23 +159,27 @@ class Tool(Generic[P, R]):
         schema = FunctionSchema.from_model(
             model, function, name=name, description=description, strict=strict
         )
-        return cls._create(schema, strict=strict, timeout=timeout, eager=eager)
+        return cls._create(schema, strict, timeout, eager, needs_approval)
 
     @classmethod
-    def _create(
-        cls, schema: FunctionSchema, *, strict: bool, timeout: float | None, eager: bool
-    ) -> Tool[..., Any]:
+    def _create(cls, schema: FunctionSchema, *options: Any) -> Tool[..., Any]:
         tool: Tool[..., Any] = cls.__new__(cls)
-        tool._setup(schema, strict=strict, timeout=timeout, eager=eager)
+        tool._setup(schema, *options)
         return tool
 
     def _setup(
-        self, schema: FunctionSchema, *, strict: bool, timeout: float | None, eager: bool
+        self,
+        schema: FunctionSchema,
+        strict: bool,
+        timeout: float | None,
+        eager: bool,
+        needs_approval: NeedsApproval,
     ) -> None:
         self._schema = schema
         self._strict = bool(strict)
         self._timeout = _check_timeout(timeout, schema.name)
         self._eager = bool(eager)
+        self._needs_approval = _check_needs_approval(needs_approval, schema.name)
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             if hasattr(schema.function, attribute):
                 setattr(self, attribute, getattr(schema.function, attribute))
@@ -206,6 +226,32 @@ class Tool(Generic[P, R]):
     def eager(self) -> bool:
         """Whether the runner may start the call while the model still streams."""
         return self._eager
+
+    @property
+    def needs_approval(self) -> NeedsApproval:
+        """True, False, or the function deciding per call."""
+        return self._needs_approval
+
+    async def requires_approval(self, context: RunContext[Any], arguments: dict[str, Any]) -> bool:
+        """Whether this call (``arguments``: its JSON object) needs approval.
+
+        Raises:
+            ToolExecutionError: The deciding function raised.
+        """
+        rule = self._needs_approval
+        if isinstance(rule, bool):
+            return rule
+        try:
+            decision = rule(context, arguments)
+            if inspect.isawaitable(decision):
+                decision = await decision
+        except Exception as exc:
+            raise ToolExecutionError(
+                f"The needs_approval function of tool {self.name!r} raised "
+                f"{type(exc).__name__}: {exc}",
+                tool_name=self.name,
+            ) from exc
+        return bool(decision)
 
     def definition(self) -> dict[str, Any]:
         """The OpenAI function definition: ``{"type": "function", "function":
@@ -271,6 +317,15 @@ class Tool(Generic[P, R]):
             log_failure(error, self.name, context)
             return ToolOutcome.failure(error)
         return ToolOutcome(output=output, value=value)
+
+
+def _check_needs_approval(rule: Any, tool_name: str) -> NeedsApproval:
+    if isinstance(rule, bool) or callable(rule):
+        return rule  # type: ignore[no-any-return]
+    raise ToolDefinitionError(
+        f"needs_approval of tool {tool_name!r} must be True, False or a function "
+        f"(context, arguments) -> bool, not {rule!r}."
+    )
 
 
 def _check_timeout(timeout: float | None, tool_name: str) -> float | None:
