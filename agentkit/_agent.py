@@ -18,6 +18,7 @@ from ._events import Event
 from ._result import RunResult
 from ._run import ChatModel, Run, RunSettings
 from ._sync import run_blocking
+from ._tracing import InstrumentSetting, resolve_tracer
 from .models import OpenAIChatModel
 from .tools import Tool, ToolRegistry, ToolSource
 
@@ -63,6 +64,10 @@ class Agent(Generic[DepsT]):
             returning the result with that ``finish_reason``.
         model_params: Request parameters for every turn (``temperature``,
             ``max_tokens``, ``tool_choice``, ``parallel_tool_calls``...).
+        instrument: OpenTelemetry tracing of this agent's runs: True (the
+            global providers), a ``TracerProvider``, an
+            `agentkit.otel.InstrumentationSettings`, False (off), or None
+            (follow `agentkit.instrument`). Needs ``agentkit[otel]``.
     """
 
     def __init__(
@@ -81,10 +86,12 @@ class Agent(Generic[DepsT]):
         max_parallel_tools: int = 8,
         raise_on_truncation: bool = False,
         model_params: Mapping[str, Any] | None = None,
+        instrument: InstrumentSetting = None,
     ) -> None:
         self.model: ChatModel = OpenAIChatModel(model) if isinstance(model, str) else model
         self.tools = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools or ())
         self.instructions = instructions
+        self.instrument = instrument
         _check_limits(
             max_turns=max_turns,
             max_tool_failures=max_tool_failures,
@@ -175,6 +182,7 @@ class Agent(Generic[DepsT]):
             sink=sink,
             settings=self.settings,
             run_id=run_id or _new_run_id(),
+            tracer=resolve_tracer(self.instrument),
         )
 
 
