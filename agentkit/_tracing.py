@@ -132,10 +132,10 @@ def instrument(setting: InstrumentSetting = True, /, **options: Any) -> None:
     ```python
     import agentkit
 
-    agentkit.instrument()                          # the global OpenTelemetry providers
-    agentkit.instrument(capture_content=True)      # ... recording messages too
-    agentkit.instrument(tracer_provider)           # a provider of your own
-    agentkit.instrument(False)                     # off again
+    agentkit.instrument()                      # the global providers
+    agentkit.instrument(capture_content=True)  # ... and messages
+    agentkit.instrument(tracer_provider)       # a provider of yours
+    agentkit.instrument(False)                 # off again
     ```
 
     Needs ``pip install "agentkit[otel]"``. Runs that already started keep

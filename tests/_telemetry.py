@@ -65,8 +65,25 @@ class Telemetry:
             for scope in resource.scope_metrics:
                 for item in scope.metrics:
                     if item.name == metric:
-                        found += [p for p in item.data.data_points]  # type: ignore[misc]
+                        found += [
+                            p for p in item.data.data_points if isinstance(p, HistogramDataPoint)
+                        ]
         return found
+
+
+def attributes(span: ReadableSpan) -> dict[str, Any]:
+    """The span's attributes as a plain dict."""
+    return dict(span.attributes or {})
+
+
+def start(span: ReadableSpan) -> int:
+    assert span.start_time is not None
+    return span.start_time
+
+
+def end(span: ReadableSpan) -> int:
+    assert span.end_time is not None
+    return span.end_time
 
 
 def parent_id(span: ReadableSpan) -> int | None:
@@ -75,4 +92,4 @@ def parent_id(span: ReadableSpan) -> int | None:
 
 def span_id(span: ReadableSpan) -> int:
     assert span.context is not None
-    return span.context.span_id
+    return int(span.context.span_id)

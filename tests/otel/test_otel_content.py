@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from _common import ASYNC_TESTS, make_model
-from _telemetry import Telemetry
+from _telemetry import Telemetry, attributes
 
 from agentkit import Agent, AssistantMessage, ToolCall, ToolRegistry
 from agentkit.otel._content import input_messages_json, output_messages_json
@@ -42,7 +42,7 @@ async def run_traced(telemetry: Telemetry, **options: Any) -> None:
     ]
     async with ScriptedServer(script) as server:
         model = make_model(server, model="gpt-test")
-        agent = Agent(
+        agent: Agent[None] = Agent(
             model,
             tools=lookup_tools(),
             instructions="Be brief.",
@@ -67,7 +67,7 @@ async def test_content_is_recorded_when_asked() -> None:
     telemetry = Telemetry()
     await run_traced(telemetry, capture_content=True)
     first, second = telemetry.named("chat")
-    assert json.loads(first.attributes["gen_ai.input.messages"]) == [  # type: ignore[index, arg-type]
+    assert json.loads(attributes(first)["gen_ai.input.messages"]) == [
         {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
         {
             "role": "user",
@@ -75,10 +75,10 @@ async def test_content_is_recorded_when_asked() -> None:
         },
     ]
     call = {"type": "tool_call", "id": "call_0", "name": "lookup", "arguments": {"city": "Hanoi"}}
-    assert json.loads(first.attributes["gen_ai.output.messages"]) == [  # type: ignore[index, arg-type]
+    assert json.loads(attributes(first)["gen_ai.output.messages"]) == [
         {"role": "assistant", "parts": [call], "finish_reason": "tool_call"}
     ]
-    assert json.loads(second.attributes["gen_ai.input.messages"])[2:] == [  # type: ignore[index, arg-type]
+    assert json.loads(attributes(second)["gen_ai.input.messages"])[2:] == [
         {"role": "assistant", "parts": [call]},
         {
             "role": "tool",
@@ -90,17 +90,16 @@ async def test_content_is_recorded_when_asked() -> None:
         "parts": [{"type": "text", "content": "Sunny in Hanoi."}],
         "finish_reason": "stop",
     }
-    assert json.loads(second.attributes["gen_ai.output.messages"]) == [answer]  # type: ignore[index, arg-type]
-    assert json.loads(telemetry.one("invoke_agent").attributes["gen_ai.output.messages"]) == [  # type: ignore[index, arg-type]
-        answer
-    ]
+    assert json.loads(attributes(second)["gen_ai.output.messages"]) == [answer]
+    run = telemetry.one("invoke_agent")
+    assert json.loads(attributes(run)["gen_ai.output.messages"]) == [answer]
     tool = telemetry.one("execute_tool")
-    assert tool.attributes["gen_ai.tool.call.arguments"] == '{"city": "Hanoi"}'  # type: ignore[index]
-    assert tool.attributes["gen_ai.tool.call.result"] == "sunny in Hanoi"  # type: ignore[index]
+    assert attributes(tool)["gen_ai.tool.call.arguments"] == '{"city": "Hanoi"}'
+    assert attributes(tool)["gen_ai.tool.call.result"] == "sunny in Hanoi"
 
 
 def test_reasoning_images_and_unparsable_arguments_keep_their_meaning() -> None:
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"role": "developer", "content": "Rules."},
         {
             "role": "user",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from _common import ASYNC_TESTS, make_model
-from _telemetry import Telemetry
+from _telemetry import Telemetry, end, start
 
 from agentkit import Agent, ToolRegistry
 from agentkit.testing import ScriptedServer, text_response, tool_call_response
@@ -41,7 +41,7 @@ async def traced_run(telemetry: Telemetry) -> None:
     ]
     async with ScriptedServer(script) as server:
         model = make_model(server, model="gpt-test")
-        agent = Agent(model, tools=tools(), instrument=telemetry.settings())
+        agent: Agent[None] = Agent(model, tools=tools(), instrument=telemetry.settings())
         await agent.run("Go")
         await model.aclose()
 
@@ -89,9 +89,6 @@ async def test_durations_are_recorded_per_operation_with_the_error_type() -> Non
     }
     run = points["invoke_agent", "", ""]
     assert list(run.explicit_bounds) == DURATION_BOUNDS
-    span_seconds = sum(
-        (span.end_time - span.start_time) / 1e9  # type: ignore[operator]
-        for span in telemetry.named("chat")
-    )
+    span_seconds = sum((end(span) - start(span)) / 1e9 for span in telemetry.named("chat"))
     assert abs(points["chat", "", ""].sum - span_seconds) < 0.05
     assert run.sum >= points["chat", "", ""].sum

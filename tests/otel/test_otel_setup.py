@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from _common import ASYNC_TESTS, make_model
@@ -32,10 +33,10 @@ def global_off() -> Iterator[None]:
     agentkit.instrument(False)
 
 
-async def run_once(agent_options: dict[str, object], runs: int = 1) -> None:
+async def run_once(agent_options: dict[str, Any], runs: int = 1) -> None:
     async with ScriptedServer([text_response("hi")] * runs) as server:
         model = make_model(server, model="gpt-test")
-        agent = Agent(model, **agent_options)  # type: ignore[arg-type]
+        agent: Agent[None] = Agent(model, **agent_options)
         for _ in range(runs):
             await agent.run("Hi")
         await model.aclose()
@@ -76,7 +77,7 @@ def test_bad_settings_are_usage_errors() -> None:
         agentkit.instrument(InstrumentationSettings(), capture_content=True)
     with pytest.raises(UsageError, match="takes an OpenTelemetry TracerProvider"):
         InstrumentationSettings(tracer_provider="localhost:4317")  # type: ignore[arg-type]
-    agent = Agent(make_model_stub(), instrument=42)  # type: ignore[arg-type]
+    agent: Agent[None] = Agent(make_model_stub(), instrument=42)  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="instrument=42"):
         agent.run_sync("Hi")
 
