@@ -110,12 +110,11 @@ class _Operation:
 class _RunSpan(_Operation):
     """``invoke_agent``: the run's span, and its `RunTrace` hooks."""
 
-    __slots__ = ("_common", "_context", "_model", "_params", "_run_id", "turn_span")
+    __slots__ = ("_common", "_context", "_params", "_run_id", "turn_span")
 
     def __init__(self, settings: InstrumentationSettings, run_id: str, model: Any) -> None:
         super().__init__(settings)
         self._run_id = run_id
-        self._model = model
         self._common = model_attributes(model, settings.provider_name)
         self._params = request_parameter_attributes(getattr(model, "default_params", None) or {})
         self._context: otel_context.Context | None = None
