@@ -68,7 +68,7 @@ def agent_on(
 
 def two_parallel_calls() -> ScriptedResponse:
     """Call 0 is sealed when call 1 starts, half-way through the stream."""
-    calls = [("wait", {"label": "first", "ms": 200}), ("wait", {"label": "second", "ms": 50})]
+    calls = [("wait", {"label": "first", "ms": 400}), ("wait", {"label": "second", "ms": 50})]
     return tool_call_response(calls, fragments=6, chunk_delay=CHUNK_DELAY, usage=(30, 12))
 
 
