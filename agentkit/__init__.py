@@ -65,6 +65,7 @@ from ._events import (
 from ._messages import AssistantMessage, ToolCall, Usage
 from ._partial_json import parse_partial_json
 from ._result import RunResult, ToolCallRecord
+from ._tracing import instrument
 from .models import OpenAIChatModel, RetryPolicy, StreamedTurn, Timeouts
 from .tools import RunContext, Tool, ToolOutcome, ToolRegistry, ToolSource, tool
 
@@ -145,6 +146,7 @@ __all__ = [
     "Usage",
     "UsageError",
     "__version__",
+    "instrument",
     "parse_partial_json",
     "tool",
 ]

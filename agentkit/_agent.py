@@ -16,6 +16,7 @@ from ._output import OutputMode, OutputSchema
 from ._result import RunResult
 from ._run import ChatModel, Run, RunSettings
 from ._sync import run_blocking
+from ._tracing import InstrumentSetting, resolve_tracer
 from .models import OpenAIChatModel
 from .tools import Tool, ToolRegistry, ToolSource
 
@@ -79,6 +80,10 @@ class Agent(Generic[DepsT, OutputT]):
             returning the result with that ``finish_reason``.
         model_params: Request parameters for every turn (``temperature``,
             ``max_tokens``, ``tool_choice``, ``parallel_tool_calls``...).
+        instrument: OpenTelemetry tracing of this agent's runs: True (the
+            global providers), a ``TracerProvider``, an
+            `agentkit.otel.InstrumentationSettings`, False (off), or None
+            (follow `agentkit.instrument`). Needs ``agentkit[otel]``.
 
     Raises:
         UsageError: A limit out of range, or an unknown ``output_mode``.
@@ -107,6 +112,7 @@ class Agent(Generic[DepsT, OutputT]):
         max_parallel_tools: int = 8,
         raise_on_truncation: bool = False,
         model_params: Mapping[str, Any] | None = None,
+        instrument: InstrumentSetting = None,
     ) -> None:
         self.model: ChatModel = OpenAIChatModel(model) if isinstance(model, str) else model
         self.tools = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools or ())
@@ -117,6 +123,7 @@ class Agent(Generic[DepsT, OutputT]):
                 output_type, mode=output_mode, tool_name=output_tool_name, retries=output_retries
             )
         self.approver = approver
+        self.instrument = instrument
         _check_limits(
             max_turns=max_turns,
             max_tool_failures=max_tool_failures,
@@ -235,6 +242,7 @@ class Agent(Generic[DepsT, OutputT]):
             sink=sink,
             settings=self.settings,
             run_id=run_id,
+            tracer=resolve_tracer(self.instrument),
             output=self.output,
             gate=ApprovalGate(self.approver),
             approvals=decisions,

@@ -41,6 +41,7 @@ import anyio
 import pytest
 
 import agentkit
+import agentkit.otel
 import agentkit.testing
 import agentkit.tools
 import agentkit.ui
@@ -54,7 +55,7 @@ from agentkit.testing import (
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PUBLIC_MODULES = (agentkit, agentkit.tools, agentkit.testing, agentkit.ui)
+PUBLIC_MODULES = (agentkit, agentkit.tools, agentkit.testing, agentkit.ui, agentkit.otel)
 RUN_BLOCK = re.compile(r"<!-- test: (run|pytest) -->\n```python\n(.*?)```", re.DOTALL)
 MARKER = re.compile(r"<!-- test: [^>]*-->")
 DIRECTIVE = re.compile(r"^::: ([\w.]+)[ \t]*$((?:\n[ \t]+\S.*)*)", re.MULTILINE)
@@ -67,6 +68,7 @@ MIN_RUNNABLE_BLOCKS = {
     "errors.md": 3,
     "testing.md": 4,
     "cli.md": 1,
+    "tracing.md": 1,
 }
 
 

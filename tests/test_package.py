@@ -19,6 +19,7 @@ import pytest
 
 import agentkit
 import agentkit.models
+import agentkit.otel
 import agentkit.testing
 import agentkit.tools
 import agentkit.ui
@@ -40,7 +41,7 @@ CONTRACT = {
 
 @pytest.mark.parametrize(
     "module",
-    [agentkit, agentkit.tools, agentkit.testing, agentkit.ui, agentkit.models],
+    [agentkit, agentkit.tools, agentkit.testing, agentkit.ui, agentkit.models, agentkit.otel],
     ids=lambda module: module.__name__,
 )
 def test_all_lists_exactly_the_public_names(module: types.ModuleType) -> None:

@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
         help="what to ask (default: a question that uses "
         "the calculator, the clock and the file search together)",
     )
+    demo.add_argument(
+        "--timeline",
+        action="store_true",
+        help="after the run, draw the model's streaming and each tool call on one time axis",
+    )
     demo.set_defaults(handler=run_demo)
     chat = commands.add_parser("chat", help="an interactive conversation")
     chat.add_argument(

@@ -11,6 +11,7 @@ from agentkit import Agent, AgentkitError
 from ..testing import OfflineAssistant, open_endpoint
 from ._demo_tools import DemoDeps, demo_tools
 from ._render import TerminalRenderer
+from ._timeline import Timeline, render
 
 __all__ = ["DEFAULT_QUESTION", "INSTRUCTIONS", "run_demo"]
 
@@ -33,8 +34,9 @@ def run_demo(args: argparse.Namespace) -> int:
         offline=args.offline,
     ) as endpoint:
         print(f"agentkit demo — using {endpoint.description}", flush=True)
+        timeline = Timeline() if args.timeline else None
         agent: Agent[DemoDeps] = Agent(
-            endpoint.model, tools=demo_tools(), instructions=INSTRUCTIONS
+            endpoint.model, tools=demo_tools(), instructions=INSTRUCTIONS, instrument=timeline
         )
         question = args.question or DEFAULT_QUESTION
         print(f"you> {question}", flush=True)
@@ -45,4 +47,7 @@ def run_demo(args: argparse.Namespace) -> int:
         except AgentkitError as error:
             print(f"agentkit demo failed: {type(error).__name__}: {error}", file=sys.stderr)
             return 1
+        finally:
+            if timeline is not None:
+                print(render(timeline.bars), flush=True)
     return 0
