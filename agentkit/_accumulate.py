@@ -22,7 +22,7 @@ finished normally. A call still open when the stream ends abnormally
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from typing import Any
 
 from ._events import (
@@ -50,7 +50,7 @@ class _PendingCall:
         self.index = index
         # A provider that sends no id still gets one from the first event on,
         # so started, arguments and ready events all name the call alike.
-        self.id = call_id or f"call_{uuid.uuid4().hex[:24]}"
+        self.id = call_id or f"call_{os.urandom(12).hex()}"
         self.id_is_synthetic = not call_id
         self.name = name
         self.fragments: list[str] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Generic
@@ -27,7 +27,7 @@ _STREAM_BUFFER = 64
 
 def new_run_id() -> str:
     """A fresh run id (``run_`` and 16 hex digits)."""
-    return f"run_{uuid.uuid4().hex[:16]}"
+    return f"run_{os.urandom(8).hex()}"
 
 
 class AgentRun(Generic[OutputT]):

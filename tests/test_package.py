@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -160,3 +162,31 @@ def test_no_import_cycle_inside_the_package() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+LOADED_ONLY_WHEN_USED = (
+    "pydantic",
+    "pydantic_core",
+    "jsonschema",
+    "structlog",
+    "docstring_parser",
+    "uvicorn",
+    "starlette",
+    "mcp",
+    "opentelemetry",
+    "trio",
+)
+"""Packages `import agentkit` must not import: validation and schemas load
+with the first tool, structlog with the first log line written, the rest
+with the optional feature that needs them."""
+
+
+def test_import_agentkit_loads_no_package_it_does_not_need_yet() -> None:
+    report = f"import sys; print(*(n for n in {LOADED_ONLY_WHEN_USED!r} if n in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", f"import agentkit\n{report}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == []
