@@ -4,7 +4,9 @@ names, and never sends an argument a tool does not take."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,3 +103,16 @@ def test_a_calculate_tool_of_another_shape_is_not_sent_an_expression() -> None:
     result = ask("calculate 2 and 40", [calculate])
     assert called(result) == [("calculate", {"a": 2, "b": 40})]
     assert result.tool_calls[0].output == "42"
+
+
+def test_the_browser_examples_clock_takes_the_timezone_a_natural_question_gives() -> None:
+    path = Path(__file__).resolve().parents[2] / "examples" / "chat_app" / "server.py"
+    spec = importlib.util.spec_from_file_location("chat_app_server", path)
+    assert spec is not None
+    assert spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    result = ask("What time is it in Tokyo?", [example.current_time])
+    assert called(result) == [("current_time", {"timezone": "Asia/Tokyo"})]
+    assert not result.tool_calls[0].is_error
+    assert result.tool_calls[0].output.endswith("+09:00")
