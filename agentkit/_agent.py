@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Generic
 
 from typing_extensions import TypeVar
@@ -217,6 +218,32 @@ class Agent(Generic[DepsT, OutputT]):
         return AgentRun(
             lambda sink, run_id: self._make_run(messages, deps, sink, decisions, run_id)
         )
+
+    @contextmanager
+    def override(self, *, model: ChatModel | str) -> Iterator[Agent[DepsT, OutputT]]:
+        """Use another model inside a ``with`` block: for tests and scripts
+        that run an agent built elsewhere against a stand-in.
+
+        ```python
+        with ToolCallingModel() as stand_in, agent.override(model=stand_in):
+            result = agent.run_sync("Weather in Paris?")  # or await agent.run(...)
+        ```
+
+        Every run started inside the block (``run``, ``run_sync``,
+        ``stream``) uses ``model`` until it ends, also if it ends after the
+        block; the previous model is back when the block ends, also on an
+        exception. Blocks nest. It changes the agent itself, so runs that
+        other tasks or threads start meanwhile use ``model`` too.
+
+        Args:
+            model: An `OpenAIChatModel` (or a model name, as for `Agent`).
+        """
+        previous = self.model
+        self.model = OpenAIChatModel(model) if isinstance(model, str) else model
+        try:
+            yield self
+        finally:
+            self.model = previous
 
     def _new_run(
         self, input: Input, deps: Any, sink: EventSink, approvals: Approvals | None

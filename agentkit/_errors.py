@@ -19,6 +19,7 @@
     ├── ToolError                       about tools (sent to the model, not raised,
     │   │                               during a run)
     │   ├── ToolDefinitionError         a function cannot be a tool
+    │   │   └── ToolDefinitionWarning   ... a warning: a tool without a description
     │   ├── ToolArgumentsError          the model's arguments were invalid
     │   ├── UnknownToolError            the model called a tool that does not exist
     │   └── ToolExecutionError          the tool raised
@@ -70,6 +71,7 @@ __all__ = [
     "StreamTimeoutError",
     "ToolArgumentsError",
     "ToolDefinitionError",
+    "ToolDefinitionWarning",
     "ToolError",
     "ToolExecutionError",
     "ToolFailureLimitExceeded",
@@ -308,6 +310,14 @@ class ToolError(AgentkitError):
 class ToolDefinitionError(ToolError):
     """A tool could not be defined: bad name, duplicate name, or a parameter
     type that has no JSON schema."""
+
+
+class ToolDefinitionWarning(UserWarning, ToolDefinitionError):
+    """A tool was defined with something the model will miss: a function
+    without a docstring, so the model reads no description of what the tool
+    does. Warned once per tool; where warnings are errors (``python -W
+    error``, pytest's ``filterwarnings = error``) it is raised, and caught as
+    a `ToolDefinitionError`."""
 
 
 class ToolArgumentsError(ToolError):

@@ -1,22 +1,23 @@
 """The docs site: complete, runnable, and buildable.
 
 - Every public name (``agentkit.__all__``, ``agentkit.tools.__all__``,
-  ``agentkit.testing.__all__``) is in a mkdocstrings directive of a
-  ``docs/reference/*.md`` page (``::: agentkit.Name``, or a name listed under
-  a directive's ``members:`` option).
-- The Python code blocks of the docs pages marked as runnable are executed.
-  The convention, an HTML comment on the line before the fence (invisible on
-  the site):
+  ``agentkit.testing.__all__``, ``agentkit.ui.__all__``) is in a
+  mkdocstrings directive of a ``docs/reference/*.md`` page (``::: agentkit.Name``,
+  or a name listed under a directive's ``members:`` option).
+- Every Python block of README.md and of every docs page is marked, on the
+  line before its fence (an HTML comment, invisible on the site):
 
   - ``<!-- test: run -->``: the blocks of a page run in order, in one
-    namespace, with ``AGENTKIT_BASE_URL`` pointing at a `ScriptedServer`
-    whose responder answers like a small model (it calls every tool offered,
-    then answers). Top-level ``await``/``async with`` is allowed: such a
+    namespace, with ``AGENTKIT_BASE_URL`` pointing at agentkit's
+    `ToolCallingModel` stand-in (it calls every tool offered, then answers
+    with the results). Top-level ``await``/``async with`` is allowed: such a
     block runs in an event loop of its own, once on asyncio and once on trio.
   - ``<!-- test: pytest -->``: the block is a test module, run by pytest in a
     fresh interpreter.
+  - ``<!-- test: skip: REASON -->``: not runnable, for the reason given.
 
-  ``docs/tools.md`` is run by ``tests/tools/test_examples.py`` instead.
+  ``docs/tools.md`` is run by ``tests/tools/test_examples.py`` instead (every
+  block). The parsing rules are in ``tests/_doc_blocks.py``.
 - ``mkdocs build --strict`` succeeds. It needs the docs dependencies
   (mkdocs-material, mkdocstrings[python]); without them the test fails, it
   does not skip.
@@ -28,6 +29,7 @@ import ast
 import importlib
 import importlib.util
 import inspect
+import logging
 import os
 import re
 import subprocess
@@ -39,37 +41,20 @@ from typing import Any
 
 import anyio
 import pytest
+import structlog
+from _doc_blocks import ROOT, RUN_ELSEWHERE, Block, blocks, marker_count, pages, relative
 
 import agentkit
 import agentkit.otel
 import agentkit.testing
 import agentkit.tools
 import agentkit.ui
-from agentkit.testing import (
-    RecordedRequest,
-    ScriptedResponse,
-    ScriptedServer,
-    text_response,
-    tool_call_response,
-)
+from agentkit.testing import ToolCallingModel
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PUBLIC_MODULES = (agentkit, agentkit.tools, agentkit.testing, agentkit.ui, agentkit.otel)
-RUN_BLOCK = re.compile(r"<!-- test: (run|pytest) -->\n```python\n(.*?)```", re.DOTALL)
-MARKER = re.compile(r"<!-- test: [^>]*-->")
 DIRECTIVE = re.compile(r"^::: ([\w.]+)[ \t]*$((?:\n[ \t]+\S.*)*)", re.MULTILINE)
 MEMBER = re.compile(r"^[ \t]+- ([\w]+)[ \t]*$", re.MULTILINE)
-RUN_ELSEWHERE = {"tools.md"}  # tests/tools/test_examples.py runs its blocks
-MIN_RUNNABLE_BLOCKS = {
-    "index.md": 1,
-    "getting-started.md": 7,
-    "streaming.md": 7,
-    "errors.md": 3,
-    "testing.md": 4,
-    "cli.md": 1,
-    "tracing.md": 1,
-}
 
 
 # ------------------------------------------------------------ reference pages
@@ -128,71 +113,110 @@ def test_the_api_reference_names_only_public_objects() -> None:
 # -------------------------------------------------------------- runnable docs
 
 
-def _pages() -> list[Path]:
-    return [page for page in sorted(DOCS.glob("*.md")) if page.name not in RUN_ELSEWHERE]
+def _page_ids(page: Path) -> str:
+    return relative(page)
 
 
-def _blocks(page: Path, kind: str) -> list[str]:
-    return [code for found, code in RUN_BLOCK.findall(page.read_text("utf-8")) if found == kind]
+def marking_problems(page: Path, name: str) -> list[str]:
+    """What is wrong with the test markers of ``page`` (named ``name``)."""
+    found = blocks(page)
+    python = [block for block in found if block.is_python]
+    if name in RUN_ELSEWHERE:
+        # The other test finds its blocks with r"```python\n(.*?)```".
+        return [
+            f"{block.where}: write the fence as ```python at the line start"
+            for block in python
+            if block.fence != "```python"
+        ]
+    problems = [
+        f"{block.where}: no <!-- test: run -->, <!-- test: pytest --> or "
+        "<!-- test: skip: REASON --> on the line before"
+        for block in python
+        if block.kind is None
+    ]
+    problems += [
+        f"{block.where}: a skip marker needs a reason"
+        for block in python
+        if block.kind == "skip" and not block.reason
+    ]
+    marked = [block for block in found if block.kind is not None]
+    problems += [
+        f"{block.where}: a marker on a non-Python block" for block in marked if not block.is_python
+    ]
+    if marker_count(page) != len(marked):
+        problems.append(f"{name}: a marker is not on the line before a fence")
+    return problems
 
 
-def test_every_test_marker_precedes_a_python_block() -> None:
-    for page in _pages():
-        text = page.read_text(encoding="utf-8")
-        markers = len(MARKER.findall(text))
-        assert markers == len(RUN_BLOCK.findall(text)), f"{page.name}: a marker is misplaced"
-        runnable = len(_blocks(page, "run")) + len(_blocks(page, "pytest"))
-        assert runnable >= MIN_RUNNABLE_BLOCKS.get(page.name, 0), page.name
+@pytest.mark.parametrize("page", pages(), ids=_page_ids)
+def test_every_python_block_is_marked(page: Path) -> None:
+    """No Python block of any page can be left out silently: each is run,
+    run by pytest, or skipped with a reason (see tests/_doc_blocks.py)."""
+    assert marking_problems(page, relative(page)) == []
 
 
-def _example_value(schema: dict[str, Any]) -> Any:
-    """A plausible value for a JSON schema (enough for the docs' tools)."""
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "anyOf" in schema:
-        return _example_value(schema["anyOf"][0])
-    examples = {"string": "Hanoi", "integer": 7, "number": 1.5, "boolean": True}
-    kind = schema.get("type")
-    if kind == "array":
+def test_the_marking_rules_catch_every_way_to_miss_a_block(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "<!-- test: run -->\n```python\nok = 1\n```\n\n"
+        "```py\nunmarked = 1\n```\n\n"
+        "!!! note\n    ```python\n    indented = 1\n    ```\n\n"
+        "~~~python3\ntilde = 1\n~~~\n\n"
+        "<!-- test: skip -->\n```python\nno_reason = 1\n```\n\n"
+        "<!-- test: skip: needs a GPU -->\n```python\nfine = 1\n```\n\n"
+        "<!-- test: run -->\n```bash\necho not python\n```\n\n"
+        "<!-- test: run -->\n\n```python\nafter_a_blank_line = 1\n```\n",
+        encoding="utf-8",
+    )
+    assert marking_problems(page, "page.md") == [
+        "page.md:6: no <!-- test: run -->, <!-- test: pytest --> or "
+        "<!-- test: skip: REASON --> on the line before",
+        "page.md:11: no <!-- test: run -->, <!-- test: pytest --> or "
+        "<!-- test: skip: REASON --> on the line before",
+        "page.md:15: no <!-- test: run -->, <!-- test: pytest --> or "
+        "<!-- test: skip: REASON --> on the line before",
+        "page.md:36: no <!-- test: run -->, <!-- test: pytest --> or "
+        "<!-- test: skip: REASON --> on the line before",
+        "page.md:20: a skip marker needs a reason",
+        "page.md:30: a marker on a non-Python block",
+        "page.md: a marker is not on the line before a fence",
+    ]
+    runnable = [block.code for block in blocks(page) if block.kind == "run" and block.is_python]
+    assert runnable == ["ok = 1\n"]
+    assert blocks(page)[2].code == "indented = 1\n"  # dedented
+
+
+def _runnable(page: Path, kind: str) -> list[Block]:
+    if relative(page) in RUN_ELSEWHERE:
         return []
-    if kind == "object":
-        return {}
-    return examples.get(kind, "Hanoi")
-
-
-def model_like(request: RecordedRequest) -> ScriptedResponse:
-    """Answer like a small model: call every tool offered, then answer."""
-    body = request.json()
-    messages = body["messages"]
-    tools = body.get("tools") or []
-    if messages[-1]["role"] == "tool" or not tools:
-        results = [m["content"] for m in messages if m["role"] == "tool"]
-        return text_response(f"Done. {' '.join(results[-3:])}".strip())
-    calls = []
-    for definition in tools:
-        function = definition["function"]
-        parameters = function.get("parameters", {})
-        properties = parameters.get("properties", {})
-        arguments = {
-            name: _example_value(properties[name]) for name in parameters.get("required", [])
-        }
-        calls.append((function["name"], arguments))
-    return tool_call_response(calls, id_prefix=f"call_{len(messages)}_")
+    return [block for block in blocks(page) if block.is_python and block.kind == kind]
 
 
 @pytest.fixture
-def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
-    with ScriptedServer(responder=model_like) as server:
+def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[ToolCallingModel]:
+    """The environment's endpoint: agentkit's tool-calling stand-in, which
+    calls every tool offered with arguments made from its schema, then
+    answers with their results. The process's logging configuration, which
+    the logging examples change, is restored afterwards."""
+    stand_in = ToolCallingModel()
+    with stand_in:
         for name in list(os.environ):
             if name.startswith(("AGENTKIT_", "OPENAI_")):
                 monkeypatch.delenv(name)
-        monkeypatch.setenv("AGENTKIT_BASE_URL", server.base_url)
+        monkeypatch.setenv("AGENTKIT_BASE_URL", stand_in.base_url)
         monkeypatch.setenv("AGENTKIT_API_KEY", "docs-test")
-        yield server
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        try:
+            yield stand_in
+        finally:
+            root.handlers[:], root.level = handlers, level
+            structlog.reset_defaults()
 
 
-def _compile(code: str, name: str) -> types.CodeType:
-    return compile(code, name, "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+def _compile(block: Block, number: int) -> types.CodeType:
+    name = f"{block.where} (block {number})"
+    return compile(block.code, name, "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
 
 
 def _is_async(code: types.CodeType) -> bool:
@@ -204,10 +228,10 @@ async def _await(coroutine: Any) -> None:
 
 
 def _run_page(page: Path, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType(f"docs_{page.stem.replace('-', '_')}")
+    module = types.ModuleType(f"docs_{page.stem.replace('-', '_').lower()}")
     monkeypatch.setitem(sys.modules, module.__name__, module)  # dataclasses look it up
-    for number, code in enumerate(_blocks(page, "run"), start=1):
-        compiled = _compile(code, f"docs/{page.name} (block {number})")
+    for number, block in enumerate(_runnable(page, "run"), start=1):
+        compiled = _compile(block, number)
         if _is_async(compiled):
             anyio.run(_await, eval(compiled, module.__dict__), backend=backend)
         else:
@@ -218,28 +242,39 @@ def _page_runs() -> list[Any]:
     """Each page with runnable blocks, on asyncio, and on trio as well if a
     block awaits."""
     runs = []
-    for page in _pages():
-        blocks = [_compile(code, page.name) for code in _blocks(page, "run")]
-        if not blocks:
+    for page in pages():
+        compiled = [_compile(block, 0) for block in _runnable(page, "run")]
+        if not compiled:
             continue
-        backends = ["asyncio", "trio"] if any(map(_is_async, blocks)) else ["asyncio"]
-        runs += [pytest.param(page, backend, id=f"{page.name}-{backend}") for backend in backends]
+        backends = ["asyncio", "trio"] if any(map(_is_async, compiled)) else ["asyncio"]
+        runs += [
+            pytest.param(page, backend, id=f"{relative(page)}-{backend}") for backend in backends
+        ]
     return runs
 
 
 @pytest.mark.parametrize(("page", "backend"), _page_runs())
 def test_the_runnable_blocks_of_a_page_run(
-    page: Path, backend: str, endpoint: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    page: Path, backend: str, endpoint: ToolCallingModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _run_page(page, backend, monkeypatch)
 
 
+def test_the_readme_and_every_page_with_python_is_run() -> None:
+    run = {param.values[0] for param in _page_runs()}
+    with_python = {page for page in pages() if any(block.is_python for block in blocks(page))}
+    elsewhere = {ROOT / name for name in RUN_ELSEWHERE}
+    pytest_only = {page for page in pages() if _runnable(page, "pytest")}
+    assert ROOT / "README.md" in run
+    assert with_python - run - elsewhere - pytest_only == set()
+
+
 def test_the_pytest_blocks_pass(tmp_path: Path) -> None:
-    blocks = [(page, code) for page in _pages() for code in _blocks(page, "pytest")]
-    assert blocks
-    for number, (page, code) in enumerate(blocks):
+    found = [block for page in pages() for block in _runnable(page, "pytest")]
+    assert found
+    for number, block in enumerate(found):
         test_file = tmp_path / f"test_docs_block_{number}.py"
-        test_file.write_text(code, encoding="utf-8")
+        test_file.write_text(block.code, encoding="utf-8")
         completed = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_file.name],
             cwd=tmp_path,
@@ -248,7 +283,7 @@ def test_the_pytest_blocks_pass(tmp_path: Path) -> None:
             timeout=120,
             check=False,
         )
-        assert completed.returncode == 0, f"{page.name}:\n{completed.stdout}\n{completed.stderr}"
+        assert completed.returncode == 0, f"{block.where}:\n{completed.stdout}\n{completed.stderr}"
         assert " passed" in completed.stdout
 
 

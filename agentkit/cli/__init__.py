@@ -1,4 +1,5 @@
-"""The ``agentkit`` command: ``agentkit demo`` and ``agentkit chat``.
+"""The ``agentkit`` command: ``agentkit demo``, ``agentkit chat`` and
+``agentkit init``.
 
 Nothing in the library imports this package.
 """
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 from ._chat import run_chat
 from ._demo import run_demo
+from ._init import run_init
 
 __all__ = ["main"]
 
@@ -51,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
         "--tools", help="tools to load: a module path or a .py file (default: the demo tools)"
     )
     chat.set_defaults(handler=run_chat)
+    init = commands.add_parser("init", help="write a runnable agent.py with one tool")
+    init.add_argument("path", nargs="?", default="agent.py", help="where (default: agent.py)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(handler=run_init)
     for command in (demo, chat):
         command.add_argument(
             "--model",

@@ -20,6 +20,7 @@ from agentkit import (
     ToolCallStarted,
     ToolResult,
     TurnFinished,
+    TurnStarted,
 )
 
 __all__ = ["TerminalRenderer"]
@@ -41,6 +42,7 @@ class TerminalRenderer:
         self._at_line_start = True
         self._in_reasoning = False
         self._names: dict[int, str] = {}
+        self._shown: set[int] = set()  # calls of this turn whose line was started
         self._line_owner: int | None = None  # the call whose arguments end the line
 
     def __call__(self, event: Event) -> None:
@@ -54,15 +56,24 @@ class TerminalRenderer:
                     self._write(self._style("thinking: ", _DIM))
                     self._in_reasoning = True
                 self._write(self._style(text, _DIM))
+            case TurnStarted():
+                self._names.clear()
+                self._shown.clear()
             case ToolCallStarted(index=index, name=name):
+                # The line starts with the first arguments, so a result
+                # printed meanwhile does not leave an empty call line.
                 self._end_reasoning()
                 self._names[index] = name
-                self._call_line(index)
             case ToolCallArgumentsDelta(index=index, delta=delta):
                 if self._line_owner != index:
-                    self._call_line(index, resumed=True)
+                    self._call_line(index)
                 self._write(self._style(delta, _DIM))
-            case ToolCallReady() | TurnFinished():
+            case ToolCallReady(index=index):
+                self._end_reasoning()
+                if index not in self._shown:
+                    self._call_line(index)
+                self._newline()
+            case TurnFinished():
                 self._end_reasoning()
                 self._newline()
             case ToolResult():
@@ -94,12 +105,14 @@ class TerminalRenderer:
             _DIM,
         )
 
-    def _call_line(self, index: int, *, resumed: bool = False) -> None:
-        """Start a line for call ``index``'s arguments (again, after a result
-        of another call interrupted it)."""
+    def _call_line(self, index: int) -> None:
+        """Start a line for call ``index``'s arguments (again, marked "…",
+        after a result or another call interrupted it)."""
         self._newline()
+        resumed = index in self._shown
         prefix = f"→ {self._names.get(index, '?')}" + (" …" if resumed else "")
         self._write(self._style(prefix, _CYAN) + " ")
+        self._shown.add(index)
         self._line_owner = index
 
     def _end_reasoning(self) -> None:

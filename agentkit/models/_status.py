@@ -52,7 +52,7 @@ def status_error(response: httpx.Response, body: bytes) -> APIStatusError:
     if detail:
         message += f": {excerpt(detail)}"
     if status in _ADVICE:
-        message += f" {_ADVICE[status]}"
+        message = f"{_end_sentence(message)} {_ADVICE[status]}"
     if status == 429:
         return RateLimitError(
             message,
@@ -65,6 +65,13 @@ def status_error(response: httpx.Response, body: bytes) -> APIStatusError:
     if error_type is None:
         error_type = ServerError if status >= 500 else APIStatusError
     return error_type(message, status_code=status, body=text, headers=headers)
+
+
+def _end_sentence(text: str) -> str:
+    """``text`` ending with a full stop, so advice after it reads as a new
+    sentence ("...: bad key. Check the API key...")."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _error_detail(text: str) -> str:

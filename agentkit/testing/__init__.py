@@ -1,11 +1,17 @@
-"""Test your agents against a real loopback server that plays scripted turns.
+"""Test your agents without a key or a network.
 
-`ScriptedServer` is an OpenAI-compatible HTTP server on 127.0.0.1; the
+Stand-in models: `ToolCallingModel` calls your agent's tools with arguments
+generated from their schemas, then answers; `FunctionModel` replies what
+your function returns. Both stream from a real loopback server, so the
+agent runs its real code.
+
+`ScriptedServer` is that OpenAI-compatible HTTP server on 127.0.0.1; the
 response helpers build realistic streams (text, parallel tool calls, errors,
 raw bytes and faults such as a cut connection or a stall).
 """
 
 from ._endpoint import LOCAL_SERVERS, Endpoint, open_endpoint
+from ._function_model import FunctionModel, Reply
 from ._offline import OfflineAssistant
 from ._script import (
     Disconnect,
@@ -22,18 +28,22 @@ from ._script import (
     usage_chunk,
 )
 from ._server import RecordedRequest, Responder, ScriptedServer
+from ._tool_calling import ToolCallingModel
 
 __all__ = [
     "LOCAL_SERVERS",
     "Disconnect",
     "Endpoint",
+    "FunctionModel",
     "OfflineAssistant",
     "Pause",
     "RecordedRequest",
+    "Reply",
     "Responder",
     "ScriptedResponse",
     "ScriptedServer",
     "Step",
+    "ToolCallingModel",
     "error_response",
     "open_endpoint",
     "raw_response",

@@ -3,9 +3,10 @@ plays scripted responses, for tests of agentkit and of your own agents."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -20,8 +21,10 @@ from ._script import Disconnect, Pause, ScriptedResponse, sse_bytes
 
 __all__ = ["RecordedRequest", "ScriptedServer"]
 
-Responder = Callable[["RecordedRequest"], ScriptedResponse]
-"""Builds the answer to a request (an alternative to a fixed script)."""
+Responder = Callable[["RecordedRequest"], "ScriptedResponse | Awaitable[ScriptedResponse]"]
+"""Builds the answer to a request (an alternative to a fixed script). An
+async responder is awaited on the server's own event loop (asyncio, in the
+server's thread)."""
 
 _MAX_HEAD = 64 * 1024
 
@@ -195,9 +198,13 @@ class ScriptedServer:
         request = RecordedRequest(method, path, headers, body)
         self.requests.append(request)
         response = self._next_response(request)
+        if inspect.isawaitable(response):
+            response = await response
         return await _send(stream, response, receiver)
 
-    def _next_response(self, request: RecordedRequest) -> ScriptedResponse:
+    def _next_response(
+        self, request: RecordedRequest
+    ) -> ScriptedResponse | Awaitable[ScriptedResponse]:
         if self._responder is not None:
             return self._responder(request)
         if self._responses:

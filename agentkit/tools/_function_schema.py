@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._context import RunContext
-from .._errors import ToolDefinitionError
+from .._errors import ToolDefinitionError, ToolDefinitionWarning
 from ._arguments import (
     Converter,
     arguments_validator,
@@ -101,6 +103,8 @@ class FunctionSchema:
         parameters = signature.schema_parameters(tool_name)
         convert, schema = arguments_model(tool_name, parameters, docstring)
         text = description if description is not None else docstring.description
+        if not text.strip():
+            _warn_no_description(tool_name, "its function has no docstring")
         return cls._assemble(function, tool_name, text, schema, convert, signature, strict)
 
     @classmethod
@@ -135,6 +139,8 @@ class FunctionSchema:
             return {target: model.model_validate(data)}
 
         text = description if description is not None else docstring.description
+        if not text.strip():
+            _warn_no_description(tool_name, f"{model.__name__} has no docstring")
         return cls._assemble(function, tool_name, text, schema, convert, signature, strict)
 
     @classmethod
@@ -214,6 +220,25 @@ class FunctionSchema:
             kwargs[name] = context
         args = [kwargs.pop(name) for name in self.positional if name in kwargs]
         return args, kwargs
+
+
+def _warn_no_description(tool_name: str, why: str) -> None:
+    """Warn (once per tool, by the default warning filters: the message names
+    it) that the model will read no description of the tool."""
+    warnings.warn(
+        f"Tool {tool_name!r} has no description: {why}. The model reads the description "
+        "to decide when to call a tool; add a docstring, or pass description=.",
+        ToolDefinitionWarning,
+        stacklevel=_first_frame_outside_agentkit(),
+    )
+
+
+def _first_frame_outside_agentkit() -> int:
+    """The ``stacklevel`` of the user's code that defined the tool."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("agentkit"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _check_tool_name(name: object) -> str:

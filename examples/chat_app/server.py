@@ -21,9 +21,10 @@ import operator
 import os
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio
 import uvicorn
@@ -64,9 +65,17 @@ def calculate(expression: str) -> float:
 
 
 @tool
-def current_time() -> str:
-    """The current UTC date and time."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def current_time(timezone: str = "UTC") -> str:
+    """The current date and time in a timezone.
+
+    Args:
+        timezone: An IANA name such as "Asia/Tokyo" or "Europe/Paris".
+    """
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown timezone {timezone!r}; use an IANA name") from error
+    return datetime.now(zone).isoformat(timespec="seconds")
 
 
 @tool

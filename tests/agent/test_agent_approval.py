@@ -474,6 +474,8 @@ def _from_schema() -> Tool[..., Any]:
 
 
 class WipeArgs(BaseModel):
+    """Wipe a path."""
+
     path: str
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,25 @@ def test_load_tools_from_a_file_and_a_module(tmp_path: Path) -> None:
     )
     assert load_tools(str(explicit)).names == ["ping"]
     assert load_tools("agentkit.cli._demo_tools").names == []  # plain functions are not tools
+
+
+def test_the_docs_demo_question_makes_a_tool_call_offline(tmp_path: Path) -> None:
+    completed = _run("demo", "--offline", "What is 2 ** 32?", "--root", str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    out = completed.stdout
+    assert '→ calculate {"expression": "2 ** 32"}' in out
+    assert "✓ calculate" in out
+    assert "- calculate: 4294967296" in out
+    assert "— 2 turn(s), 1 tool call(s)" in out
+
+
+def test_a_call_line_starts_with_its_arguments(tmp_path: Path) -> None:
+    """No empty "→ current_time " line when another call's result comes
+    between a call's start and its arguments."""
+    completed = _run("demo", "--offline", "--root", str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    calls = [line for line in completed.stdout.splitlines() if line.startswith("→")]
+    assert len(calls) >= 3
+    assert all(re.fullmatch(r"→ \w+( …)? \S.*", line) for line in calls), calls
+    shown = "".join(re.sub(r"^→ \w+( …)? ", "", line) for line in calls if "current_time" in line)
+    assert shown == '{"timezone": "Asia/Tokyo"}'

@@ -130,3 +130,58 @@ def test_chat_repl_in_a_terminal(tmux: str, scripted_model: ScriptedServer, tmp_
     assert all("long story" not in str(m.get("content")) for m in last)
     # Nothing is left connected once the REPL has exited.
     assert wait_until(lambda: scripted_model.open_connections == 0)
+
+
+MY_TOOLS = '''\
+from pathlib import Path
+
+from agentkit import tool
+
+
+@tool
+def word_count(text: str) -> int:
+    """Count the words in a text."""
+    Path("calls.log").write_text(f"word_count({text!r})\\n")  # proof that it ran
+    return len(text.split())
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return f"24°C and sunny in {city}"
+'''
+
+
+def test_chat_calls_a_users_tool_module_offline(tmux: str, tmp_path: Path) -> None:
+    (tmp_path / "my_tools.py").write_text(MY_TOOLS, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    command = (
+        f"cd {shlex.quote(str(tmp_path))} && env -u AGENTKIT_BASE_URL -u OPENAI_BASE_URL "
+        f"NO_COLOR=1 PYTHONUNBUFFERED=1 PYTHONPATH={shlex.quote(str(root))} "
+        f"{shlex.quote(sys.executable)} -m agentkit chat --tools my_tools.py --offline; "
+        "echo EXITED-$?; sleep 30"
+    )
+    terminal = Terminal(tmux, command)
+    try:
+        screen = terminal.wait_for("you>")
+        assert "using agentkit's offline scripted model (offline requested)" in screen
+        assert "tools: word_count, get_weather." in screen
+
+        terminal.send("Count the words in 'agents call tools offline'", "Enter")
+        screen = terminal.wait_for("- word_count: 4")
+        assert '→ word_count {"text": "agents call tools offline"}' in screen
+        assert "✓ word_count" in screen
+
+        terminal.wait_for("you>", count=2)
+        terminal.send("And the weather in Tokyo?", "Enter")
+        screen = terminal.wait_for("- get_weather: 24°C and sunny in Tokyo")
+        assert '→ get_weather {"city": "Tokyo"}' in screen
+
+        terminal.wait_for("you>", count=3)
+        terminal.send("Hello", "Enter")
+        terminal.wait_for("calling your tools (get_weather, word_count)")
+        terminal.send("/exit", "Enter")
+        terminal.wait_for("EXITED-0")
+    finally:
+        terminal.close()
+    assert (tmp_path / "calls.log").read_text() == "word_count('agents call tools offline')\n"
