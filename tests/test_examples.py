@@ -80,6 +80,12 @@ OFFLINE_OUTPUT: dict[str, Sequence[str]] = {
         '→ current_time({"timezone": "Asia/Tokyo"})',
         "— 2 turn(s), 2 tool call(s)",
     ],
+    "structured_output.py": [
+        'calling get_weather({"city": "Hanoi"})',
+        "so far: {'city': 'Hanoi'}",
+        "Forecast for Hanoi: 31°C. Hot and humid, storms at night.",
+        "(a Forecast, after 2 turns)",
+    ],
     "tools_showcase.py": [
         '"name": "search_orders"',
         "There is no tool named 'get_wether'",
@@ -121,6 +127,14 @@ ENDPOINT_SCRIPTS: dict[str, tuple[list[ScriptedResponse], Sequence[str]]] = {
         ['get_news({"topic": "space"}) -> space: a new chip was announced'],
     ),
     "terminal_ui.py": ([], ["✓ calculate ("]),  # served by an OfflineAssistant
+    "structured_output.py": (
+        [
+            tool_call_response(
+                [("final_result", {"city": "Oslo", "temp_c": -3.5, "summary": "Snow."})]
+            )
+        ],
+        ["Forecast for Oslo: -3.5°C. Snow.", "(a Forecast, after 1 turns)"],
+    ),
 }
 
 
