@@ -15,7 +15,7 @@ call's arguments against the server's input schema before sending it.
 Modules: `_server` (the shared lifecycle), `_stdio` and `_http` (the two
 transports), `_session` (one open ``mcp`` client session), `_tools` (an MCP
 tool -> an agentkit `Tool`), `_results` (a call's result -> the tool
-message). Needs the ``mcp``
+message), `_serve` (agentkit tools served over MCP). Needs the ``mcp``
 package (the ``mcp`` extra); ``import agentkit`` does not import it.
 """
 
@@ -30,7 +30,8 @@ except ImportError as error:  # pragma: no cover - the extra is installed in the
 
 from .._errors import MCPError
 from ._http import MCPServerHTTP
+from ._serve import serve
 from ._server import MCPServer
 from ._stdio import MCPServerStdio
 
-__all__ = ["MCPError", "MCPServer", "MCPServerHTTP", "MCPServerStdio"]
+__all__ = ["MCPError", "MCPServer", "MCPServerHTTP", "MCPServerStdio", "serve"]
