@@ -1,7 +1,8 @@
 """The docs site: complete, runnable, and buildable.
 
 - Every public name (``agentkit.__all__``, ``agentkit.tools.__all__``,
-  ``agentkit.testing.__all__``) is in a mkdocstrings directive of a
+  ``agentkit.testing.__all__``, ``agentkit.ui.__all__``,
+  ``agentkit.mcp.__all__``) is in a mkdocstrings directive of a
   ``docs/reference/*.md`` page (``::: agentkit.Name``, or a name listed under
   a directive's ``members:`` option).
 - The Python code blocks of the docs pages marked as runnable are executed.
@@ -41,6 +42,7 @@ import anyio
 import pytest
 
 import agentkit
+import agentkit.mcp
 import agentkit.testing
 import agentkit.tools
 import agentkit.ui
@@ -54,7 +56,7 @@ from agentkit.testing import (
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PUBLIC_MODULES = (agentkit, agentkit.tools, agentkit.testing, agentkit.ui)
+PUBLIC_MODULES = (agentkit, agentkit.tools, agentkit.testing, agentkit.ui, agentkit.mcp)
 RUN_BLOCK = re.compile(r"<!-- test: (run|pytest) -->\n```python\n(.*?)```", re.DOTALL)
 MARKER = re.compile(r"<!-- test: [^>]*-->")
 DIRECTIVE = re.compile(r"^::: ([\w.]+)[ \t]*$((?:\n[ \t]+\S.*)*)", re.MULTILINE)
@@ -67,6 +69,7 @@ MIN_RUNNABLE_BLOCKS = {
     "errors.md": 3,
     "testing.md": 4,
     "cli.md": 1,
+    "mcp.md": 2,
 }
 
 

@@ -80,6 +80,16 @@ OFFLINE_OUTPUT: dict[str, Sequence[str]] = {
         '→ current_time({"timezone": "Asia/Tokyo"})',
         "— 2 turn(s), 2 tool call(s)",
     ],
+    "mcp_tools.py": [
+        "-m mcp_server_time --local-timezone UTC: get_current_time, convert_time",
+        '→ get_current_time({"timezone": "Asia/Tokyo"})',
+        '"timezone": "Asia/Tokyo",',
+        "✓ get_weather: 18°C and clear in Tokyo",
+        "✗ get_current_time: Tool 'get_current_time' failed: MCPError: Error executing tool "
+        "get_current_time: Invalid timezone",
+        "Answer: The time server answered for Tokyo",
+        "The server process has ended: True",
+    ],
     "tools_showcase.py": [
         '"name": "search_orders"',
         "There is no tool named 'get_wether'",
@@ -121,6 +131,13 @@ ENDPOINT_SCRIPTS: dict[str, tuple[list[ScriptedResponse], Sequence[str]]] = {
         ['get_news({"topic": "space"}) -> space: a new chip was announced'],
     ),
     "terminal_ui.py": ([], ["✓ calculate ("]),  # served by an OfflineAssistant
+    "mcp_tools.py": (
+        [
+            tool_call_response([("get_current_time", {"timezone": "Europe/Paris"})]),
+            text_response("It is tea time in Paris."),
+        ],
+        ['"timezone": "Europe/Paris",', "Answer: It is tea time in Paris."],
+    ),
 }
 
 
