@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import agentkit
+import agentkit.mcp
 import agentkit.models
 import agentkit.testing
 import agentkit.tools
@@ -40,7 +41,7 @@ CONTRACT = {
 
 @pytest.mark.parametrize(
     "module",
-    [agentkit, agentkit.tools, agentkit.testing, agentkit.ui, agentkit.models],
+    [agentkit, agentkit.tools, agentkit.testing, agentkit.ui, agentkit.models, agentkit.mcp],
     ids=lambda module: module.__name__,
 )
 def test_all_lists_exactly_the_public_names(module: types.ModuleType) -> None:

@@ -53,9 +53,12 @@ def run_mcp_serve(args: argparse.Namespace) -> int:
     if not len(registry) and not registry.sources:
         return _fail(f"{args.tools!r} defines no tools (no `registry`, `tools` or Tool objects)")
 
+    served = [*registry.names, *(f"the tools of {source!r}" for source in registry.sources)]
+
     def ready(where: str) -> None:
-        names = ", ".join(registry.names) or "from its tool sources"
-        print(f"agentkit mcp: serving {names} over {where}", file=sys.stderr, flush=True)
+        print(
+            f"agentkit mcp: serving {', '.join(served)} over {where}", file=sys.stderr, flush=True
+        )
 
     run = functools.partial(
         serve, registry, port=args.http, host=args.host, name=args.name, on_ready=ready

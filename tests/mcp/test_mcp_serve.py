@@ -4,6 +4,7 @@ agentkit's `MCPServerStdio` in a run."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError as ProtocolError
 
+from agentkit import RunContext
 from agentkit.mcp import MCPServerStdio
 from agentkit.testing import text_response, tool_call_response
 
@@ -119,6 +121,15 @@ async def test_agentkit_runs_the_tools_it_serves() -> None:
     assert added.output == "42"
     assert divided.is_error
     assert "ZeroDivisionError" in divided.output
+
+
+async def test_the_tools_of_an_mcp_server_in_the_module_are_served_too() -> None:
+    proxy = MCPServerStdio(SERVE[0], [*SERVE[1:], str(HERE / "proxied_tools.py")])
+    async with proxy:
+        tools = {item.name: item for item in await proxy.list_tools()}
+        outcome = await tools["get_current_time"].execute('{"timezone": "UTC"}', RunContext(None))
+    assert list(tools) == ["get_current_time", "convert_time"]
+    assert json.loads(outcome.output)["timezone"] == "UTC"
 
 
 def test_a_target_without_tools_is_refused() -> None:
