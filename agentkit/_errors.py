@@ -24,6 +24,8 @@
     │   ├── UnknownToolError            the model called a tool that does not exist
     │   └── ToolExecutionError          the tool raised
     │       └── ToolTimeoutError        ... or ran past its timeout
+    ├── MCPError                        an MCP server failed to start or answer
+    │                                   (.server, .stderr; agentkit.mcp)
     └── RunError                        a run stopped before the model finished
         ├── MaxTurnsExceeded, ToolFailureLimitExceeded
         ├── OutputLengthError, ContentFilterError (with raise_on_truncation)
@@ -55,6 +57,7 @@ __all__ = [
     "CallbackError",
     "ContentFilterError",
     "IncompleteStreamError",
+    "MCPError",
     "MalformedChunkError",
     "MaxTurnsExceeded",
     "ModelError",
@@ -373,6 +376,25 @@ class ToolTimeoutError(ToolExecutionError):
     def __init__(self, message: str, *, tool_name: str, seconds: float) -> None:
         super().__init__(message, tool_name=tool_name)
         self.seconds = seconds
+
+
+# ------------------------------------------------------------------ MCP errors
+
+
+class MCPError(AgentkitError):
+    """An MCP server (`agentkit.mcp`) could not be started, stopped answering,
+    or answered a tool call with an error.
+
+    Attributes:
+        server: The server's command line or URL.
+        stderr: The last lines the server wrote to its standard error (a
+            stdio server), or None.
+    """
+
+    def __init__(self, message: str, *, server: str, stderr: str | None = None) -> None:
+        super().__init__(message)
+        self.server = server
+        self.stderr = stderr
 
 
 # ------------------------------------------------------------------ run errors

@@ -1,7 +1,8 @@
 """The docs site: complete, runnable, and buildable.
 
 - Every public name (``agentkit.__all__``, ``agentkit.tools.__all__``,
-  ``agentkit.testing.__all__``, ``agentkit.ui.__all__``) is in a
+  ``agentkit.testing.__all__``, ``agentkit.ui.__all__``,
+  ``agentkit.mcp.__all__``) is in a
   mkdocstrings directive of a ``docs/reference/*.md`` page (``::: agentkit.Name``,
   or a name listed under a directive's ``members:`` option).
 - Every Python block of README.md and of every docs page is marked, on the
@@ -45,6 +46,7 @@ import structlog
 from _doc_blocks import ROOT, RUN_ELSEWHERE, Block, blocks, marker_count, pages, relative
 
 import agentkit
+import agentkit.mcp
 import agentkit.otel
 import agentkit.testing
 import agentkit.tools
@@ -52,7 +54,14 @@ import agentkit.ui
 from agentkit.testing import ToolCallingModel
 
 DOCS = ROOT / "docs"
-PUBLIC_MODULES = (agentkit, agentkit.tools, agentkit.testing, agentkit.ui, agentkit.otel)
+PUBLIC_MODULES = (
+    agentkit,
+    agentkit.tools,
+    agentkit.testing,
+    agentkit.ui,
+    agentkit.otel,
+    agentkit.mcp,
+)
 DIRECTIVE = re.compile(r"^::: ([\w.]+)[ \t]*$((?:\n[ \t]+\S.*)*)", re.MULTILINE)
 MEMBER = re.compile(r"^[ \t]+- ([\w]+)[ \t]*$", re.MULTILINE)
 

@@ -86,6 +86,16 @@ OFFLINE_OUTPUT: dict[str, Sequence[str]] = {
         "Forecast for Hanoi: 31°C. Hot and humid, storms at night.",
         "(a Forecast, after 2 turns)",
     ],
+    "mcp_tools.py": [
+        "-m mcp_server_time --local-timezone UTC: get_current_time, convert_time",
+        '→ get_current_time({"timezone": "Asia/Tokyo"})',
+        '"timezone": "Asia/Tokyo",',
+        "✓ get_weather: 18°C and clear in Tokyo",
+        "✗ get_current_time: Tool 'get_current_time' failed: MCPError: Error executing tool "
+        "get_current_time: Invalid timezone",
+        "Answer: The time server answered for Tokyo",
+        "The server process has ended: True",
+    ],
     "tools_showcase.py": [
         '"name": "search_orders"',
         "There is no tool named 'get_wether'",
@@ -134,6 +144,13 @@ ENDPOINT_SCRIPTS: dict[str, tuple[list[ScriptedResponse], Sequence[str]]] = {
             )
         ],
         ["Forecast for Oslo: -3.5°C. Snow.", "(a Forecast, after 1 turns)"],
+    ),
+    "mcp_tools.py": (
+        [
+            tool_call_response([("get_current_time", {"timezone": "Europe/Paris"})]),
+            text_response("It is tea time in Paris."),
+        ],
+        ['"timezone": "Europe/Paris",', "Answer: It is tea time in Paris."],
     ),
 }
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import agentkit
+import agentkit.mcp
 import agentkit.models
 import agentkit.otel
 import agentkit.testing
@@ -43,7 +44,15 @@ CONTRACT = {
 
 @pytest.mark.parametrize(
     "module",
-    [agentkit, agentkit.tools, agentkit.testing, agentkit.ui, agentkit.models, agentkit.otel],
+    [
+        agentkit,
+        agentkit.tools,
+        agentkit.testing,
+        agentkit.ui,
+        agentkit.models,
+        agentkit.otel,
+        agentkit.mcp,
+    ],
     ids=lambda module: module.__name__,
 )
 def test_all_lists_exactly_the_public_names(module: types.ModuleType) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ._chat import run_chat
 from ._demo import run_demo
 from ._init import run_init
+from ._mcp import add_mcp_command
 
 __all__ = ["main"]
 
@@ -75,4 +76,5 @@ def _parser() -> argparse.ArgumentParser:
             default=".",
             help="directory the file search may read (default: the current directory)",
         )
+    add_mcp_command(commands)
     return parser

@@ -145,11 +145,16 @@ class ToolRegistry:
             return self
         run_registry = ToolRegistry(self._tools.values())
         for item in await enter_sources(self._sources, stack):
-            if item.name in run_registry:
+            if item.name in self._tools:
                 raise ToolDefinitionError(
                     f"Two tools are named {item.name!r} (one from a tool source such as an "
                     "MCP server): give the source a prefix (prefix='...') or rename the "
                     "local tool."
+                )
+            if item.name in run_registry:
+                raise ToolDefinitionError(
+                    f"Two tool sources (MCP servers) both have a tool named {item.name!r}: "
+                    "give one of them a prefix (prefix='...')."
                 )
             run_registry.add(item)
         return run_registry
