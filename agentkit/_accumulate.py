@@ -103,55 +103,71 @@ class StreamAccumulator:
 
     def add(self, chunk: dict[str, Any]) -> list[Event]:
         """Apply one chunk; return the events it produced, in order."""
-        self.chunk_count += 1
         events: list[Event] = []
+        self.add_into(chunk, events)
+        return events
+
+    def add_into(self, chunk: dict[str, Any], events: list[Event]) -> None:
+        """`add`, appending the chunk's events to ``events`` (the decoder's
+        list: one list per network read instead of one per chunk)."""
+        self.chunk_count += 1
         if self._response_id is None:
             self._note_response(chunk)
         usage = chunk.get("usage")
-        if usage and isinstance(usage, dict):
+        if usage and usage.__class__ is dict:
             self._usage = usage
         elif "x_groq" in chunk:
             self._add_groq_usage(chunk["x_groq"])
         choices = chunk.get("choices")
         if not choices:
-            return events
+            return
         choice = choices[0]
         if choice.get("index", 0) != 0:
             choice = next((c for c in choices if c.get("index", 0) == 0), None)
             if choice is None:
-                return events
+                return
         delta = choice.get("delta")
         if delta:
             content = delta.get("content")
-            if content:
-                if content.__class__ is str:
+            if content.__class__ is str and len(delta) == 1:  # most chunks: text only
+                if content:
                     self._content.append(content)
                     events.append(TextDelta(content))
-                else:
-                    self._add_content_parts(content, events)
-            reasoning = delta.get("reasoning_content")
-            if reasoning and reasoning.__class__ is str:
-                self._reasoning_content.append(reasoning)
             else:
-                reasoning = delta.get("reasoning")
-            if reasoning and reasoning.__class__ is str:
-                self._reasoning.append(reasoning)
-                events.append(ReasoningDelta(reasoning))
-            details = delta.get("reasoning_details")
-            if details:
-                merge_reasoning_details(self._reasoning_details, details)
-            tool_calls = delta.get("tool_calls")
-            if tool_calls:
-                for tool_call_delta in tool_calls:
-                    self._add_tool_call_delta(tool_call_delta, events)
-            refusal = delta.get("refusal")
-            if refusal and isinstance(refusal, str):
-                self._refusal.append(refusal)
-                events.append(RefusalDelta(refusal))
+                self._add_delta(delta, content, events)
         finish_reason = choice.get("finish_reason")
         if finish_reason:
             self._finish(finish_reason, events)
-        return events
+
+    def _add_delta(self, delta: dict[str, Any], content: Any, events: list[Event]) -> None:
+        """Every field of a delta (the text-only one is handled by `add_into`)."""
+        if content:
+            if content.__class__ is str:
+                self._content.append(content)
+                events.append(TextDelta(content))
+            else:
+                self._add_content_parts(content, events)
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            for tool_call_delta in tool_calls:
+                self._add_tool_call_delta(tool_call_delta, events)
+            if len(delta) == 1:  # a call fragment and nothing else
+                return
+        reasoning = delta.get("reasoning_content")
+        if reasoning and reasoning.__class__ is str:
+            self._reasoning_content.append(reasoning)
+        else:
+            reasoning = delta.get("reasoning")
+        if reasoning and reasoning.__class__ is str:
+            self._reasoning.append(reasoning)
+            events.append(ReasoningDelta(reasoning))
+        details = delta.get("reasoning_details")
+        if details:
+            merge_reasoning_details(self._reasoning_details, details)
+        refusal = delta.get("refusal")
+        if refusal and isinstance(refusal, str):
+            self._refusal.append(refusal)
+            events.append(RefusalDelta(refusal))
 
     def _note_response(self, chunk: dict[str, Any]) -> None:
         """The response's id and model, from the first chunk that names them."""
@@ -185,9 +201,31 @@ class StreamAccumulator:
                 events.append(TextDelta(text))
 
     def _add_tool_call_delta(self, delta: dict[str, Any], events: list[Event]) -> None:
-        function = delta.get("function") or {}
-        call_id = delta.get("id") or ""
+        function = delta.get("function")
         index = delta.get("index")
+        if len(delta) == 2 and index.__class__ is int and function.__class__ is dict:
+            # Most fragments: {"index": i, "function": {"arguments": "..."}}.
+            call = self._calls_by_index.get(index)
+            arguments = function.get("arguments")  # type: ignore[union-attr]
+            if call is not None and call.ready is None and len(function) == 1:  # type: ignore[arg-type]
+                if arguments.__class__ is str:
+                    if arguments:
+                        fragments = call.fragments
+                        fragments.append(arguments)
+                        events.append(
+                            ToolCallArgumentsDelta(
+                                index, call.id, arguments, fragments, len(fragments)
+                            )
+                        )
+                    return
+        self._add_tool_call_fragment(delta, function or {}, index, events)
+
+    def _add_tool_call_fragment(
+        self, delta: dict[str, Any], function: dict[str, Any], index: Any, events: list[Event]
+    ) -> None:
+        """Any fragment: a call's first one, ids and names, missing ``index``,
+        arguments sent as an object, ``extra_content``..."""
+        call_id = delta.get("id") or ""
         if index.__class__ is not int:
             index = _as_index(index)
         call = self._find_call(index, call_id, function)

@@ -1,4 +1,9 @@
-"""SSE event payloads to chunk dicts, with typed errors for bad payloads."""
+"""SSE event payloads to chunk dicts, with typed errors for bad payloads.
+
+`chunk_from_payload` is the fast path for the common event (one ``data:``
+line holding a JSON object), straight from the bytes; anything unusual goes
+through `chunk_from_event`, which knows every case and words the errors.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,32 @@ from typing import Any
 from ._errors import MalformedChunkError, ProviderStreamError, excerpt
 from ._sse import ServerSentEvent
 
-__all__ = ["DONE", "chunk_from_event"]
+__all__ = ["DONE", "chunk_from_event", "chunk_from_payload"]
 
 DONE = object()
 """Returned by `chunk_from_event` for ``data: [DONE]``."""
 
 _json_loads = json.loads
+# The C scanner without json.loads' wrappers (type checks, encoding
+# detection, two whitespace regexes): a third of the cost of a small chunk.
+_scan_once = json.JSONDecoder().scan_once
+
+
+def chunk_from_payload(payload: bytes) -> dict[str, Any] | object | None:
+    """Like `chunk_from_event`, for the payload of a one-line ``data:`` block
+    of an ordinary event: the chunk dict, `DONE`, or None.
+
+    Raises:
+        MalformedChunkError, ProviderStreamError: As `chunk_from_event`.
+    """
+    try:
+        text = payload.decode()
+        chunk, end = _scan_once(text, 0)
+        if end == len(text) and chunk.__class__ is dict and not chunk.get("error"):
+            return chunk  # type: ignore[no-any-return]
+    except (ValueError, StopIteration, RecursionError):
+        pass  # the general path says what is wrong
+    return chunk_from_event(ServerSentEvent(payload.decode("utf-8", "replace")))
 
 
 def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
@@ -36,6 +61,11 @@ def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
         return None
     try:
         chunk = _json_loads(data)
+    except RecursionError:
+        raise MalformedChunkError(
+            f"The stream sent a payload nested too deeply to parse: {excerpt(data)!r}",
+            payload=excerpt(data),
+        ) from None
     except ValueError as error:
         if data.strip() == "[DONE]":
             return DONE
@@ -58,7 +88,7 @@ def _error_payload(data: str) -> Any:
     (whatever it is, the provider reported an error)."""
     try:
         return _json_loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return data.strip() or "unknown error"
 
 

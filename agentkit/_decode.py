@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from ._accumulate import StreamAccumulator
-from ._chunks import DONE, chunk_from_event
+from ._chunks import DONE, chunk_from_event, chunk_from_payload
 from ._errors import StreamError
 from ._events import Event
 from ._messages import AssistantMessage
-from ._sse import ServerSentEvent, SSEDecoder
+from ._sse import SSEDecoder
 
 __all__ = ["TurnDecoder"]
 
@@ -69,7 +69,7 @@ class TurnDecoder:
         """Decode a piece of the body; return the events it completed."""
         if self.done or self.error is not None:
             return []
-        return self._apply(self._sse.feed(data))
+        return self._apply(self._sse.blocks(data))
 
     def end(self) -> list[Event]:
         """The body ended: decode a last unterminated event and, when a finish
@@ -77,24 +77,31 @@ class TurnDecoder:
         if self.done or self.error is not None:
             return []
         self.ended = True
-        events = self._apply(self._sse.flush())
+        events = self._apply(self._sse.flush_blocks())
         if not self.done and self.error is None and self.accumulator.finish_reason is not None:
             events += self.accumulator.close()
         return events
 
-    def _apply(self, server_events: list[ServerSentEvent]) -> list[Event]:
+    def _apply(self, blocks: list[bytes]) -> list[Event]:
         events: list[Event] = []
-        add = self.accumulator.add
+        add_into = self.accumulator.add_into
         try:
-            for server_event in server_events:
-                chunk: Any = chunk_from_event(server_event)
-                if chunk is None:
-                    continue
-                if chunk is DONE:
+            for block in blocks:
+                if block[:6] == b"data: " and b"\n" not in block:  # the common block
+                    chunk: Any = chunk_from_payload(block[6:])
+                elif block[:1] == b":" and b"\n" not in block:
+                    continue  # a comment: a keep-alive
+                else:
+                    server_event = self._sse.parse_block(block)
+                    if server_event is None:
+                        continue
+                    chunk = chunk_from_event(server_event)
+                if chunk.__class__ is dict:
+                    add_into(chunk, events)
+                elif chunk is DONE:
                     self.done = True
                     events += self.accumulator.close()
                     break
-                events += add(chunk)
         except StreamError as error:
             self.error = error
         return events

@@ -7,6 +7,13 @@ colon), comment lines starting with ``:``, multi-line ``data`` joined with
 blank line. Input may be split at any byte, including inside a multi-byte
 character or between the CR and LF of a line ending.
 
+The work is done on bytes: `SSEDecoder.blocks` cuts the input into complete
+blocks (line endings normalised to LF; a UTF-8 sequence never contains a LF
+byte, so no character is ever cut), and `SSEDecoder.parse_block` reads one.
+A caller that only needs the ``data:`` payload of the common one-line block
+(the chunk decoder does) can take it from the bytes without building an
+event; `feed` does both steps for everyone else.
+
 One deliberate leniency: at the end of the stream a pending event that lacks
 its final blank line is still dispatched (the spec drops it), because losing
 a provider's last chunk is worse than accepting it.
@@ -14,12 +21,11 @@ a provider's last chunk is worse than accepting it.
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
-_BOM = "\ufeff"
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(slots=True)
@@ -33,61 +39,60 @@ class ServerSentEvent:
 
 
 class SSEDecoder:
-    """Incremental decoder; feed it bytes as they arrive, then call `flush`.
+    """Incremental decoder; feed it bytes as they arrive, then call `flush`."""
 
-    The common block (one ``data: ...`` line) takes a fast path; everything
-    else goes through the general field parser.
-    """
+    __slots__ = ("_pending", "_started", "last_event_id", "retry")
 
     def __init__(self) -> None:
-        self._text_decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._pending = ""
+        self._pending = b""
         self._started = False
         self.last_event_id: str | None = None
         self.retry: int | None = None
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Decode ``data`` and return the events completed by it."""
-        text = self._text_decoder.decode(data)
-        if not self._started:
-            if not text:
-                return []
-            self._started = True
-            if text[0] == _BOM:
-                text = text[1:]
-        return self._events_from(self._pending + text, final=False)
+        return self._events(self.blocks(data))
 
     def flush(self) -> list[ServerSentEvent]:
         """End of stream: return the last event if it was left unterminated."""
-        text = self._pending + self._text_decoder.decode(b"", final=True)
-        self._pending = ""
-        if not self._started and text.startswith(_BOM):
-            text = text[1:]
-        return self._events_from(text + "\n\n", final=True)
+        return self._events(self.flush_blocks())
 
-    def _events_from(self, text: str, *, final: bool) -> list[ServerSentEvent]:
-        if "\r" in text:
-            # A CR at the very end may be the first half of a CRLF: keep it back.
-            held_back = "\r" if text[-1] == "\r" and not final else ""
-            if held_back:
-                text = text[:-1]
-            text = text.replace("\r\n", "\n").replace("\r", "\n") + held_back
-        blocks = text.split("\n\n")
+    def blocks(self, data: bytes) -> list[bytes]:
+        """The blocks (the lines between two blank lines, LF-separated)
+        that ``data`` completed."""
+        buffer = self._pending + data if self._pending else data
+        if not self._started:
+            if len(buffer) < len(_BOM) and _BOM.startswith(buffer):
+                self._pending = buffer  # maybe a BOM cut in two: wait
+                return []
+            self._started = True
+            if buffer[:3] == _BOM:
+                buffer = buffer[3:]
+        if b"\r" in buffer:
+            buffer = self._normalise(buffer, final=False)
+        blocks = buffer.split(b"\n\n")
         self._pending = blocks.pop()
-        events: list[ServerSentEvent] = []
-        for block in blocks:
-            if block[:6] == "data: " and "\n" not in block:
-                events.append(ServerSentEvent(block[6:], "message", self.last_event_id))
-            elif block:
-                event = self._parse_block(block)
-                if event is not None:
-                    events.append(event)
-        return events
+        return blocks
 
-    def _parse_block(self, block: str) -> ServerSentEvent | None:
+    def flush_blocks(self) -> list[bytes]:
+        """End of stream: the last block if it was left unterminated."""
+        buffer, self._pending = self._pending, b""
+        if not self._started and buffer.startswith(_BOM):
+            buffer = buffer[3:]
+        if b"\r" in buffer:
+            buffer = self._normalise(buffer, final=True)
+        return [block for block in buffer.split(b"\n\n") if block]
+
+    def parse_block(self, block: bytes) -> ServerSentEvent | None:
+        """The event of one block; None when it dispatches nothing (comments,
+        fields without ``data``)."""
+        if block[:6] == b"data: " and b"\n" not in block:
+            return ServerSentEvent(
+                block[6:].decode("utf-8", "replace"), "message", self.last_event_id
+            )
         data_lines: list[str] = []
         event_type = "message"
-        for line in block.split("\n"):
+        for line in block.decode("utf-8", "replace").split("\n"):
             if not line or line[0] == ":":
                 continue
             name, colon, value = line.partition(":")
@@ -104,3 +109,19 @@ class SSEDecoder:
         if not data_lines:
             return None
         return ServerSentEvent("\n".join(data_lines), event_type, self.last_event_id)
+
+    def _events(self, blocks: list[bytes]) -> list[ServerSentEvent]:
+        events = []
+        for block in blocks:
+            event = self.parse_block(block)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _normalise(self, buffer: bytes, *, final: bool) -> bytes:
+        """CRLF and CR line endings as LF. A CR at the very end may be the
+        first half of a CRLF: it is kept back until more arrives."""
+        held_back = b"\r" if buffer[-1:] == b"\r" and not final else b""
+        if held_back:
+            buffer = buffer[:-1]
+        return buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n") + held_back
