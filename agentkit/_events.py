@@ -66,21 +66,27 @@ class TurnStarted(_EventBase):
     turn: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class TextDelta(_EventBase):
     """A piece of the answer text."""
 
     type: ClassVar[str] = "text.delta"
     text: str
 
+    def __init__(self, text: str) -> None:
+        _set_text(self, text)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class ReasoningDelta(_EventBase):
     """A piece of the model's reasoning (``reasoning_content``, ``reasoning``
     or ``thinking`` parts, depending on the provider)."""
 
     type: ClassVar[str] = "reasoning.delta"
     text: str
+
+    def __init__(self, text: str) -> None:
+        _set_reasoning(self, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +107,7 @@ class ToolCallStarted(_EventBase):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ToolCallArgumentsDelta(_EventBase):
     """A fragment of a tool call's JSON arguments.
 
@@ -113,8 +119,22 @@ class ToolCallArgumentsDelta(_EventBase):
     index: int
     id: str
     delta: str
-    _fragments: list[str] = field(default_factory=list, repr=False, compare=False)
-    _count: int = field(default=0, repr=False, compare=False)
+    _fragments: list[str] = field(repr=False, compare=False)
+    _count: int = field(repr=False, compare=False)
+
+    def __init__(
+        self,
+        index: int,
+        id: str,
+        delta: str,
+        _fragments: list[str] | None = None,
+        _count: int = 0,
+    ) -> None:
+        _set_index(self, index)
+        _set_id(self, id)
+        _set_delta(self, delta)
+        _set_fragments(self, [] if _fragments is None else _fragments)
+        _set_count(self, _count)
 
     @property
     def arguments_so_far(self) -> str:
@@ -272,6 +292,17 @@ class CustomEvent(_EventBase):
     name: str
     data: Any = None
 
+
+# The three events made per chunk set their slots directly: a frozen
+# dataclass's own __init__ goes through object.__setattr__ for each field,
+# which costs them twice as much. They stay frozen (assignment raises).
+_set_text = TextDelta.__dict__["text"].__set__
+_set_reasoning = ReasoningDelta.__dict__["text"].__set__
+_set_index = ToolCallArgumentsDelta.__dict__["index"].__set__
+_set_id = ToolCallArgumentsDelta.__dict__["id"].__set__
+_set_delta = ToolCallArgumentsDelta.__dict__["delta"].__set__
+_set_fragments = ToolCallArgumentsDelta.__dict__["_fragments"].__set__
+_set_count = ToolCallArgumentsDelta.__dict__["_count"].__set__
 
 Event = (
     RunStarted

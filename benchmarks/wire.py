@@ -6,12 +6,17 @@ Two streams are served by a `ScriptedServer` running in a separate process
 - text: 20,000 content chunks;
 - tools: 8 parallel tool calls, 500 argument fragments each.
 
-For each, agentkit (`OpenAIChatModel.stream`, every event consumed) and a
-baseline (httpx ``aiter_lines`` + ``json.loads`` + accumulation by index, the
-loop people write by hand) read the same stream in the same run, alternately.
+For each, agentkit (`OpenAIChatModel.stream`, every event consumed) and two
+hand-written loops over the same httpx read the same stream in the same run,
+in turn:
+
+- lines: ``aiter_lines`` + ``json.loads`` + accumulation by index, the loop
+  people write by hand (the baseline of the ratio; target: at most 0.9);
+- bytes: ``aiter_bytes`` split on blank lines + ``json.loads`` on the bytes +
+  the same accumulation, the floor of a reader over httpx.
+
 The figure is client CPU time (``time.process_time``) per 1,000 chunks, median
-of the repetitions; the ratio agentkit / baseline is what matters (target:
-at most 1.2).
+of the repetitions, with the spread.
 
 Run: ``python benchmarks/wire.py [--repeat N] [--backend asyncio|trio]``.
 """
@@ -106,21 +111,59 @@ async def run_agentkit(base_url: str, stream: str) -> tuple[float, int]:
     return elapsed, turn.accumulator.chunk_count
 
 
-async def run_baseline(base_url: str, stream: str) -> tuple[float, int]:
+class _Accumulated:
+    """What the hand-written loops keep: text, calls by index, usage."""
+
+    def __init__(self) -> None:
+        self.content: list[str] = []
+        self.calls: dict[int, dict[str, Any]] = {}
+        self.usage: Any = None
+        self.finish_reason: Any = None
+        self.chunks = 0
+
+    def add(self, chunk: dict[str, Any]) -> None:
+        self.chunks += 1
+        if chunk.get("usage"):
+            self.usage = chunk["usage"]
+        choices = chunk.get("choices")
+        if not choices:
+            return
+        delta = choices[0].get("delta") or {}
+        if delta.get("content"):
+            self.content.append(delta["content"])
+        for call in delta.get("tool_calls") or []:
+            entry = self.calls.setdefault(call["index"], {"id": "", "name": "", "arguments": []})
+            function = call.get("function") or {}
+            entry["id"] = entry["id"] or call.get("id") or ""
+            entry["name"] = entry["name"] or function.get("name") or ""
+            if function.get("arguments"):
+                entry["arguments"].append(function["arguments"])
+        self.finish_reason = choices[0].get("finish_reason") or self.finish_reason
+
+    def check(self, stream: str) -> None:
+        arguments = ["".join(entry["arguments"]) for _, entry in sorted(self.calls.items())]
+        assert self.finish_reason in ("stop", "tool_calls")
+        assert self.usage is not None
+        if stream == "tools":
+            assert len(arguments) == TOOL_CALLS
+            assert all(json.loads(a) for a in arguments)
+
+
+def _request(base_url: str, stream: str) -> tuple[str, dict[str, Any], dict[str, str]]:
     body = {
         "model": stream,
         "messages": [{"role": "user", "content": "go"}],
         "stream": True,
         "stream_options": {"include_usage": True},
     }
-    content: list[str] = []
-    calls: dict[int, dict[str, Any]] = {}
-    usage = finish_reason = None
-    chunks = 0
+    return f"{base_url}/chat/completions", body, {"Authorization": "Bearer bench"}
+
+
+async def run_lines(base_url: str, stream: str) -> tuple[float, int]:
+    url, body, headers = _request(base_url, stream)
+    accumulated = _Accumulated()
     async with httpx.AsyncClient(timeout=60) as client:
         start = time.process_time()
-        headers = {"Authorization": "Bearer bench"}
-        url = f"{base_url}/chat/completions"
         async with client.stream("POST", url, json=body, headers=headers) as response:
             async for line in response.aiter_lines():
                 if not line.startswith("data: "):
@@ -128,32 +171,28 @@ async def run_baseline(base_url: str, stream: str) -> tuple[float, int]:
                 data = line[6:]
                 if data == "[DONE]":
                     break
-                chunk = json.loads(data)
-                chunks += 1
-                if chunk.get("usage"):
-                    usage = chunk["usage"]
-                choices = chunk.get("choices")
-                if not choices:
-                    continue
-                delta = choices[0].get("delta") or {}
-                if delta.get("content"):
-                    content.append(delta["content"])
-                for call in delta.get("tool_calls") or []:
-                    entry = calls.setdefault(call["index"], {"id": "", "name": "", "arguments": []})
-                    function = call.get("function") or {}
-                    entry["id"] = entry["id"] or call.get("id") or ""
-                    entry["name"] = entry["name"] or function.get("name") or ""
-                    if function.get("arguments"):
-                        entry["arguments"].append(function["arguments"])
-                finish_reason = choices[0].get("finish_reason") or finish_reason
+                accumulated.add(json.loads(data))
         elapsed = time.process_time() - start
-    arguments = ["".join(entry["arguments"]) for _, entry in sorted(calls.items())]
-    assert finish_reason in ("stop", "tool_calls")
-    assert usage is not None
-    if stream == "tools":
-        assert len(arguments) == TOOL_CALLS
-        assert all(json.loads(a) for a in arguments)
-    return elapsed, chunks
+    accumulated.check(stream)
+    return elapsed, accumulated.chunks
+
+
+async def run_bytes(base_url: str, stream: str) -> tuple[float, int]:
+    url, body, headers = _request(base_url, stream)
+    accumulated = _Accumulated()
+    async with httpx.AsyncClient(timeout=60) as client:
+        start = time.process_time()
+        async with client.stream("POST", url, json=body, headers=headers) as response:
+            pending = b""
+            async for piece in response.aiter_bytes():
+                blocks = (pending + piece).split(b"\n\n")
+                pending = blocks.pop()
+                for block in blocks:
+                    if block[:6] == b"data: " and block[6:7] == b"{":
+                        accumulated.add(json.loads(block[6:]))
+        elapsed = time.process_time() - start
+    accumulated.check(stream)
+    return elapsed, accumulated.chunks
 
 
 def measure(backend: str, base_url: str, runner: Any, stream: str) -> float:
@@ -178,17 +217,22 @@ def main() -> None:
         print(
             f"backend={args.backend} repeat={args.repeat} (client CPU ms per 1,000 chunks, median)"
         )
+        readers = {"agentkit": run_agentkit, "lines": run_lines, "bytes": run_bytes}
         for stream in ("text", "tools"):
-            measure(args.backend, base_url, run_agentkit, stream)  # warm-up
-            measure(args.backend, base_url, run_baseline, stream)
-            ours, theirs = [], []
+            figures: dict[str, list[float]] = {name: [] for name in readers}
+            for name, reader in readers.items():
+                measure(args.backend, base_url, reader, stream)  # warm-up
             for _ in range(args.repeat):
-                ours.append(measure(args.backend, base_url, run_agentkit, stream))
-                theirs.append(measure(args.backend, base_url, run_baseline, stream))
-            agentkit_ms, baseline_ms = statistics.median(ours), statistics.median(theirs)
+                for name, reader in readers.items():
+                    figures[name].append(measure(args.backend, base_url, reader, stream))
+            medians = {name: statistics.median(values) for name, values in figures.items()}
+            ratios = sorted(a / b for a, b in zip(figures["agentkit"], figures["lines"]))
             print(
-                f"{stream:>6}: agentkit {agentkit_ms:7.2f} ms   baseline {baseline_ms:7.2f} ms"
-                f"   ratio {agentkit_ms / baseline_ms:.2f}x"
+                f"{stream:>6}: agentkit {medians['agentkit']:6.2f} ms  lines {medians['lines']:6.2f}"
+                f" ms  bytes {medians['bytes']:6.2f} ms   agentkit/lines "
+                f"{medians['agentkit'] / medians['lines']:.2f}x (per round "
+                f"{ratios[0]:.2f}-{ratios[-1]:.2f}), bytes/lines "
+                f"{medians['bytes'] / medians['lines']:.2f}x"
             )
     finally:
         stop.set()
