@@ -128,11 +128,15 @@ class StreamAccumulator:
                 return
         delta = choice.get("delta")
         if delta:
-            content = delta.get("content")
-            if content.__class__ is str and len(delta) == 1:  # most chunks: text only
+            if len(delta) != 1:
+                self._add_delta(delta, delta.get("content"), events)
+            elif (content := delta.get("content")).__class__ is str:  # most chunks: text
                 if content:
                     self._content.append(content)
                     events.append(TextDelta(content))
+            elif tool_calls := delta.get("tool_calls"):  # or a call fragment
+                for tool_call_delta in tool_calls:
+                    self._add_tool_call_delta(tool_call_delta, events)
             else:
                 self._add_delta(delta, content, events)
         finish_reason = choice.get("finish_reason")
@@ -206,18 +210,20 @@ class StreamAccumulator:
         if len(delta) == 2 and index.__class__ is int and function.__class__ is dict:
             # Most fragments: {"index": i, "function": {"arguments": "..."}}.
             call = self._calls_by_index.get(index)
-            arguments = function.get("arguments")  # type: ignore[union-attr]
-            if call is not None and call.ready is None and len(function) == 1:  # type: ignore[arg-type]
-                if arguments.__class__ is str:
-                    if arguments:
-                        fragments = call.fragments
-                        fragments.append(arguments)
-                        events.append(
-                            ToolCallArgumentsDelta(
-                                index, call.id, arguments, fragments, len(fragments)
-                            )
-                        )
-                    return
+            arguments = function.get("arguments")
+            if (
+                call is not None
+                and call.ready is None
+                and len(function) == 1
+                and arguments.__class__ is str
+            ):
+                if arguments:
+                    fragments = call.fragments
+                    fragments.append(arguments)
+                    events.append(
+                        ToolCallArgumentsDelta(index, call.id, arguments, fragments, len(fragments))
+                    )
+                return
         self._add_tool_call_fragment(delta, function or {}, index, events)
 
     def _add_tool_call_fragment(

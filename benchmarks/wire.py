@@ -220,16 +220,17 @@ def main() -> None:
         readers = {"agentkit": run_agentkit, "lines": run_lines, "bytes": run_bytes}
         for stream in ("text", "tools"):
             figures: dict[str, list[float]] = {name: [] for name in readers}
-            for name, reader in readers.items():
+            for reader in readers.values():
                 measure(args.backend, base_url, reader, stream)  # warm-up
             for _ in range(args.repeat):
                 for name, reader in readers.items():
                     figures[name].append(measure(args.backend, base_url, reader, stream))
             medians = {name: statistics.median(values) for name, values in figures.items()}
-            ratios = sorted(a / b for a, b in zip(figures["agentkit"], figures["lines"]))
+            pairs = zip(figures["agentkit"], figures["lines"], strict=True)
+            ratios = sorted(ours / lines for ours, lines in pairs)
             print(
-                f"{stream:>6}: agentkit {medians['agentkit']:6.2f} ms  lines {medians['lines']:6.2f}"
-                f" ms  bytes {medians['bytes']:6.2f} ms   agentkit/lines "
+                f"{stream:>6}: agentkit {medians['agentkit']:6.2f} ms  lines "
+                f"{medians['lines']:6.2f} ms  bytes {medians['bytes']:6.2f} ms   agentkit/lines "
                 f"{medians['agentkit'] / medians['lines']:.2f}x (per round "
                 f"{ratios[0]:.2f}-{ratios[-1]:.2f}), bytes/lines "
                 f"{medians['bytes'] / medians['lines']:.2f}x"

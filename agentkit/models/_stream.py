@@ -256,7 +256,7 @@ class StreamedTurn:
         self._response = response
         if response.status_code >= 300:
             await self._raise_for_status(response)
-        byte_stream = response.aiter_bytes()
+        byte_stream = _body(response)
         # A fresh decoder per attempt: a retried body starts from nothing.
         decoder = self._decoder = TurnDecoder()
         async for raw in byte_stream:
@@ -287,6 +287,13 @@ class StreamedTurn:
         remaining = deadline - time.monotonic()
         limit = min(math.inf if gap is None else gap, remaining)
         return None if limit == math.inf else max(limit, 0.001)
+
+
+def _body(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The response body as it arrives: raw when it is not compressed (one
+    generator layer and a decoder call less per read), else decoded."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    return response.aiter_raw() if encoding == "identity" else response.aiter_bytes()
 
 
 def _deadline(seconds: float | None) -> float:
