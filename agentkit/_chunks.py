@@ -21,7 +21,7 @@ DONE = object()
 _json_loads = json.loads
 # The C scanner without json.loads' wrappers (type checks, encoding
 # detection, two whitespace regexes): a third of the cost of a small chunk.
-_scan_once = json.JSONDecoder().scan_once
+_scan_once: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def chunk_from_payload(payload: bytes) -> dict[str, Any] | object | None:
@@ -35,7 +35,7 @@ def chunk_from_payload(payload: bytes) -> dict[str, Any] | object | None:
         text = payload.decode()
         chunk, end = _scan_once(text, 0)
         if end == len(text) and chunk.__class__ is dict and not chunk.get("error"):
-            return chunk  # type: ignore[no-any-return]
+            return chunk
     except (ValueError, StopIteration, RecursionError):
         pass  # the general path says what is wrong
     return chunk_from_event(ServerSentEvent(payload.decode("utf-8", "replace")))
