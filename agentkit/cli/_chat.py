@@ -2,7 +2,8 @@
 
 The conversation continues turn after turn; Ctrl-C stops the current answer
 (the HTTP stream is closed, running tools are cancelled) without leaving the
-REPL; Ctrl-D or ``/exit`` quits; ``/reset`` starts over.
+REPL; Ctrl-D or ``/exit`` quits; ``/reset`` starts over. A tool that needs
+approval asks first: ``Run delete_file(path='a.txt')? [y/N]``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from agentkit import Agent, AgentkitError, RunResult, Tool, ToolRegistry
 from agentkit._sync import close_model_pool
 
 from ..testing import OfflineAssistant, open_endpoint
-from ._demo_tools import DemoDeps, demo_tools
+from ._approve import TerminalApprover
+from ._demo_tools import DemoDeps, chat_tools
 from ._render import TerminalRenderer
 
 __all__ = ["load_tools", "run_chat"]
@@ -32,7 +34,7 @@ INSTRUCTIONS = "You are a helpful assistant. Use your tools when they help; answ
 
 def run_chat(args: argparse.Namespace) -> int:
     """Run the REPL until the user quits; returns the exit status."""
-    registry = load_tools(args.tools) if args.tools else demo_tools()
+    registry = load_tools(args.tools) if args.tools else chat_tools()
     deps = DemoDeps(root=Path(args.root))
     with open_endpoint(
         OfflineAssistant(),
@@ -47,7 +49,12 @@ def run_chat(args: argparse.Namespace) -> int:
             "Ctrl-C stops an answer, Ctrl-D or /exit quits, /reset starts over.",
             flush=True,
         )
-        agent: Agent[DemoDeps] = Agent(endpoint.model, tools=registry, instructions=INSTRUCTIONS)
+        agent: Agent[DemoDeps] = Agent(
+            endpoint.model,
+            tools=registry,
+            instructions=INSTRUCTIONS,
+            approver=TerminalApprover(),
+        )
         conversation: list[dict[str, Any]] = []
         while True:
             try:

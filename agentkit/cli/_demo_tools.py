@@ -1,4 +1,5 @@
-"""The demo's tools: a safe calculator, the current time, a file search."""
+"""The demo's tools: a safe calculator, the current time, a file search;
+and for the REPL, a note writer that asks before it writes."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agentkit import RunContext, ToolRegistry
 
-__all__ = ["DemoDeps", "demo_tools"]
+__all__ = ["DemoDeps", "chat_tools", "demo_tools"]
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -57,6 +58,26 @@ def demo_tools() -> ToolRegistry:
     registry.add(current_time)
     registry.add(search_files)
     return registry
+
+
+def chat_tools() -> ToolRegistry:
+    """The demo tools, plus `write_note`, which asks for approval."""
+    registry = demo_tools()
+    registry.tool(needs_approval=True)(write_note)
+    return registry
+
+
+def write_note(context: RunContext[DemoDeps], text: str, name: str = "note") -> str:
+    """Write a short note to a text file (asks you first).
+
+    Args:
+        text: What the note says.
+        name: The file name, without extension (letters, digits, - and _).
+    """
+    safe = "".join(char for char in name if char.isalnum() or char in "-_")[:64] or "note"
+    path = context.deps.root / f"{safe}.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    return f"wrote {path.name} ({len(text)} characters)"
 
 
 def calculate(expression: str) -> float | int:

@@ -185,3 +185,62 @@ def test_chat_calls_a_users_tool_module_offline(tmux: str, tmp_path: Path) -> No
     finally:
         terminal.close()
     assert (tmp_path / "calls.log").read_text() == "word_count('agents call tools offline')\n"
+
+
+DELETING_TOOLS = '''\
+from pathlib import Path
+
+from agentkit import tool
+
+
+@tool(needs_approval=True)
+def delete_file(path: str) -> str:
+    """Delete a file."""
+    Path(path).unlink()
+    return f"deleted {path}"
+'''
+
+
+def test_chat_asks_before_a_tool_that_needs_approval(tmux: str, tmp_path: Path) -> None:
+    (tmp_path / "my_tools.py").write_text(DELETING_TOOLS, encoding="utf-8")
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / "b.txt").write_text("b")
+    script = [
+        tool_call_response([("delete_file", {"path": "a.txt"})], chunk_delay=0.02),
+        ScriptedResponse(text_chunks("a.txt is gone."), chunk_delay=0.02),
+        tool_call_response([("delete_file", {"path": "b.txt"})], chunk_delay=0.02),
+        ScriptedResponse(text_chunks("I left b.txt alone."), chunk_delay=0.02),
+    ]
+    with ScriptedServer(script) as server:
+        root = Path(__file__).resolve().parents[2]
+        command = (
+            f"cd {shlex.quote(str(tmp_path))} && env AGENTKIT_BASE_URL={server.base_url} "
+            f"AGENTKIT_API_KEY=test-key NO_COLOR=1 PYTHONUNBUFFERED=1 "
+            f"PYTHONPATH={shlex.quote(str(root))} {shlex.quote(sys.executable)} -m agentkit "
+            "chat --model scripted --tools my_tools.py; echo EXITED-$?; sleep 30"
+        )
+        terminal = Terminal(tmux, command)
+        try:
+            terminal.wait_for("you>")
+            terminal.send("Delete a.txt", "Enter")
+            terminal.wait_for("? Run delete_file(path='a.txt')? [y/N]")
+            assert (tmp_path / "a.txt").exists()  # nothing runs before the answer
+            terminal.send("y", "Enter")
+            screen = terminal.wait_for("a.txt is gone.")
+            assert "✓ delete_file" in screen
+
+            terminal.wait_for("you>", count=2)
+            terminal.send("Delete b.txt", "Enter")
+            terminal.wait_for("? Run delete_file(path='b.txt')? [y/N]")
+            terminal.send("n", "Enter")
+            terminal.wait_for("I left b.txt alone.")
+            terminal.send("/exit", "Enter")
+            terminal.wait_for("EXITED-0")
+        finally:
+            terminal.close()
+        requests = [request.json()["messages"] for request in server.requests]
+    assert not (tmp_path / "a.txt").exists()
+    assert (tmp_path / "b.txt").read_text() == "b"
+    denial = requests[-1][-1]
+    assert denial["role"] == "tool"
+    assert denial["content"].startswith("Not run: the user denied this tool call.")
