@@ -34,6 +34,7 @@ from ._events import (
     ToolCallReady,
     ToolCallStarted,
 )
+from ._json import loads as loads_bounded
 from ._messages import AssistantMessage, ToolCall, Usage, is_abnormal_finish
 from ._round_trip import merge_reasoning_details
 
@@ -353,9 +354,12 @@ def _as_index(value: Any) -> int | None:
 
 
 def _is_complete_object(arguments: str) -> bool:
+    """Arguments that parse as a JSON object. Nested too deep to parse is
+    not complete: the call then seals only when the turn finishes, and its
+    arguments go back to the model as an error."""
     if not arguments.strip().startswith("{"):
         return False
     try:
-        return isinstance(json.loads(arguments), dict)
+        return isinstance(loads_bounded(arguments), dict)
     except ValueError:
         return False

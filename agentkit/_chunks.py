@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ._errors import MalformedChunkError, ProviderStreamError, excerpt
+from ._json import MAX_DEPTH, JSONNestingError, check_depth, loads
 from ._sse import ServerSentEvent
 
 __all__ = ["DONE", "chunk_from_event"]
@@ -14,6 +15,7 @@ DONE = object()
 """Returned by `chunk_from_event` for ``data: [DONE]``."""
 
 _json_loads = json.loads
+_SHALLOW_LENGTH = 2 * MAX_DEPTH  # valid JSON this short cannot nest deeper
 
 
 def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
@@ -21,7 +23,8 @@ def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
     or None for events that carry nothing (keep-alives, unknown event types).
 
     Raises:
-        MalformedChunkError: The payload is not a JSON object.
+        MalformedChunkError: The payload is not a JSON object, or is nested
+            more than 100 levels deep.
         ProviderStreamError: The payload carries an ``error`` object, or the
             event is an ``event: error`` (whatever its data).
     """
@@ -36,11 +39,14 @@ def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
         return None
     try:
         chunk = _json_loads(data)
-    except ValueError as error:
+        if len(data) > _SHALLOW_LENGTH:
+            check_depth(data)  # what follows walks the chunk recursively
+    except (ValueError, RecursionError) as error:
         if data.strip() == "[DONE]":
             return DONE
+        reason = error if isinstance(error, ValueError) else JSONNestingError()
         raise MalformedChunkError(
-            f"The stream sent a payload that is not JSON ({error}): {excerpt(data)!r}",
+            f"The stream sent a payload that is not JSON ({reason}): {excerpt(data)!r}",
             payload=excerpt(data),
         ) from None
     if chunk.__class__ is not dict:
@@ -57,7 +63,7 @@ def _error_payload(data: str) -> Any:
     """The payload of an ``event: error``: its JSON, or the text itself
     (whatever it is, the provider reported an error)."""
     try:
-        return _json_loads(data)
+        return loads(data)
     except ValueError:
         return data.strip() or "unknown error"
 
