@@ -16,7 +16,7 @@ from typing import Any
 
 from ._accumulate import StreamAccumulator
 from ._chunks import DONE, chunk_from_event
-from ._errors import StreamError
+from ._errors import MalformedChunkError, StreamError, excerpt
 from ._events import Event
 from ._messages import AssistantMessage
 from ._sse import ServerSentEvent, SSEDecoder
@@ -85,9 +85,10 @@ class TurnDecoder:
     def _apply(self, server_events: list[ServerSentEvent]) -> list[Event]:
         events: list[Event] = []
         add = self.accumulator.add
+        chunk: Any = None
         try:
             for server_event in server_events:
-                chunk: Any = chunk_from_event(server_event)
+                chunk = chunk_from_event(server_event)
                 if chunk is None:
                     continue
                 if chunk is DONE:
@@ -97,4 +98,16 @@ class TurnDecoder:
                 events += add(chunk)
         except StreamError as error:
             self.error = error
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as error:
+            self.error = _unexpected_shape(chunk, error)
         return events
+
+
+def _unexpected_shape(chunk: Any, error: Exception) -> MalformedChunkError:
+    """A JSON object whose fields have shapes no chunk has (``"choices": "x"``)."""
+    payload = excerpt(repr(chunk))
+    return MalformedChunkError(
+        f"The stream sent a chunk of an unexpected shape ({type(error).__name__}: {error}): "
+        f"{payload}",
+        payload=payload,
+    )

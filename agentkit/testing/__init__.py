@@ -6,6 +6,7 @@ raw bytes and faults such as a cut connection or a stall).
 """
 
 from ._endpoint import LOCAL_SERVERS, Endpoint, open_endpoint
+from ._faults import Fault, Faults
 from ._offline import OfflineAssistant
 from ._script import (
     Disconnect,
@@ -27,6 +28,8 @@ __all__ = [
     "LOCAL_SERVERS",
     "Disconnect",
     "Endpoint",
+    "Fault",
+    "Faults",
     "OfflineAssistant",
     "Pause",
     "RecordedRequest",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -16,6 +16,7 @@ import anyio.abc
 import anyio.from_thread
 from anyio.streams.buffered import BufferedByteReceiveStream
 
+from ._faults import Fault, FaultPlan, plan_from
 from ._script import Disconnect, Pause, ScriptedResponse, sse_bytes
 
 __all__ = ["RecordedRequest", "ScriptedServer"]
@@ -67,9 +68,17 @@ class ScriptedServer:
             out, the server answers 500 with an explanation.
         responder: Instead of a fixed list, a function from the request to
             its answer.
+        faults: Faults to inject: a `Faults` (seeded, random), a mapping
+            from request number (1-based) to a `Fault` or a list of them, or
+            any function ``(request, response) -> [Fault, ...]``. An answer
+            that got a fault is played again to the next request whose body
+            is the same (the client's retry), so a retry receives the answer
+            the fault spoiled (and may get a fault of its own).
 
     Attributes:
         requests: Every request received, in order.
+        injected_faults: ``(request number, Fault)`` for every fault injected,
+            in order.
         connections_opened: How many TCP connections clients opened (a
             pooling client reuses one for many requests).
         open_connections: How many are open now (0 once every client has
@@ -82,9 +91,13 @@ class ScriptedServer:
         responses: Iterable[ScriptedResponse] = (),
         *,
         responder: Responder | None = None,
+        faults: FaultPlan | Mapping[int, Fault | Sequence[Fault]] | None = None,
     ) -> None:
         self._responses: deque[ScriptedResponse] = deque(responses)
         self._responder = responder
+        self._faults = plan_from(faults)
+        self._spoiled: tuple[bytes, ScriptedResponse] | None = None
+        self.injected_faults: list[tuple[int, Fault]] = []
         self.requests: list[RecordedRequest] = []
         self.connections_opened = 0
         self.open_connections = 0
@@ -194,10 +207,22 @@ class ScriptedServer:
         body = await receiver.receive_exactly(length) if length else b""
         request = RecordedRequest(method, path, headers, body)
         self.requests.append(request)
-        response = self._next_response(request)
+        response = self._with_faults(request, self._next_response(request))
         return await _send(stream, response, receiver)
 
+    def _with_faults(
+        self, request: RecordedRequest, response: ScriptedResponse
+    ) -> ScriptedResponse:
+        faults = list(self._faults(request, response))
+        self._spoiled = (request.body, response) if faults else None
+        for fault in faults:
+            self.injected_faults.append((len(self.requests), fault))
+            response = fault.apply(response)
+        return response
+
     def _next_response(self, request: RecordedRequest) -> ScriptedResponse:
+        if self._spoiled is not None and self._spoiled[0] == request.body:
+            return self._spoiled[1]  # a retry of an answer a fault spoiled
         if self._responder is not None:
             return self._responder(request)
         if self._responses:
