@@ -26,8 +26,10 @@ import anyio
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path[:0] = [str(TESTS), str(TESTS / "faults")]
 
-from _campaign import SCENARIOS, Campaign, run_agent_cases, run_stream_cases  # noqa: E402
+from _agent_cases import SCENARIOS, run_agent_cases  # noqa: E402
+from _campaign import Campaign  # noqa: E402
 from _leaks import random_cancellations, soak  # noqa: E402
+from _stream_cases import run_stream_cases  # noqa: E402
 from _streams import shared_stream_files, shared_streams_dir  # noqa: E402
 
 

@@ -164,6 +164,7 @@ async def soak(turns: int, warmup: int = 500) -> SoakReport:
     """``turns`` model turns (tool call + answer runs) in one process; RSS
     measured after ``warmup`` turns and at the end."""
     started = time.monotonic()
+    warmup = min(warmup, max(1, turns // 10))
     async with ScriptedServer(responder=two_turns) as server:
         agent = agent_on(server)
         async with agent.model:  # type: ignore[attr-defined]

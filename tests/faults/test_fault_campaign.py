@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 
-from _campaign import SCENARIOS, Campaign, run_agent_cases, run_stream_cases
+from _agent_cases import SCENARIOS, run_agent_cases
+from _campaign import Campaign
 from _common import ASYNC_TESTS
 from _leaks import random_cancellations, soak
 from _oracle import read
+from _stream_cases import run_stream_cases
 from _streams import load_expected, shared_stream_files
 
 from agentkit.testing._faults import FAULT_KINDS
