@@ -25,6 +25,7 @@ import json
 import os
 from typing import Any
 
+from ._errors import MalformedChunkError, excerpt
 from ._events import (
     Event,
     ReasoningDelta,
@@ -34,6 +35,8 @@ from ._events import (
     ToolCallReady,
     ToolCallStarted,
 )
+from ._json import MAX_DEPTH, too_deep
+from ._json import loads as loads_bounded
 from ._messages import AssistantMessage, ToolCall, Usage, is_abnormal_finish
 from ._round_trip import merge_reasoning_details
 
@@ -115,7 +118,7 @@ class StreamAccumulator:
             self._note_response(chunk)
         usage = chunk.get("usage")
         if usage and usage.__class__ is dict:
-            self._usage = usage
+            self._usage = _shallow(usage, "usage")
         elif "x_groq" in chunk:
             self._add_groq_usage(chunk["x_groq"])
         choices = chunk.get("choices")
@@ -150,7 +153,7 @@ class StreamAccumulator:
                 self._content.append(content)
                 events.append(TextDelta(content))
             else:
-                self._add_content_parts(content, events)
+                self._add_content_parts(_shallow(content, "content"), events)
         tool_calls = delta.get("tool_calls")
         if tool_calls:
             for tool_call_delta in tool_calls:
@@ -167,7 +170,7 @@ class StreamAccumulator:
             events.append(ReasoningDelta(reasoning))
         details = delta.get("reasoning_details")
         if details:
-            merge_reasoning_details(self._reasoning_details, details)
+            merge_reasoning_details(self._reasoning_details, _shallow(details, "reasoning_details"))
         refusal = delta.get("refusal")
         if refusal and isinstance(refusal, str):
             self._refusal.append(refusal)
@@ -186,7 +189,7 @@ class StreamAccumulator:
         there. It counts only when no chunk has a top-level ``usage``."""
         usage = extra.get("usage") if isinstance(extra, dict) else None
         if usage and isinstance(usage, dict):
-            self._groq_usage = usage
+            self._groq_usage = _shallow(usage, "x_groq.usage")
 
     def _add_content_parts(self, parts: Any, events: list[Event]) -> None:
         """``content`` sent as typed parts: ``text`` parts are answer text,
@@ -246,12 +249,12 @@ class StreamAccumulator:
                 call.name = function["name"]
         extra_content = delta.get("extra_content")
         if extra_content and isinstance(extra_content, dict) and call.ready is None:
-            call.extra_content = extra_content
+            call.extra_content = _shallow(extra_content, "extra_content")
         arguments = function.get("arguments")
         if arguments is None or arguments == "":
             return
         if not isinstance(arguments, str):
-            arguments = json.dumps(arguments, ensure_ascii=False)
+            arguments = json.dumps(_shallow(arguments, "arguments"), ensure_ascii=False)
         if call.ready is not None:
             # A sealed call holds a complete JSON object; anything appended
             # would only make it invalid, so the sealed version stands.
@@ -396,10 +399,26 @@ def _as_index(value: Any) -> int | None:
     return None
 
 
+def _shallow(value: Any, field: str) -> Any:
+    """``value`` (a nested field the run keeps and walks later: usage,
+    content parts, call arguments sent as objects...), or a
+    `MalformedChunkError` when it nests deeper than any real chunk does.
+    Checked only on these rare fields, not on every chunk."""
+    if too_deep(value):
+        raise MalformedChunkError(
+            f"The stream sent a chunk whose {field} nests more than {MAX_DEPTH} levels deep.",
+            payload=excerpt(repr(value)),
+        )
+    return value
+
+
 def _is_complete_object(arguments: str) -> bool:
+    """Arguments that parse as a JSON object. Nested too deep to parse is
+    not complete: the call then seals only when the turn finishes, and its
+    arguments go back to the model as an error."""
     if not arguments.strip().startswith("{"):
         return False
     try:
-        return isinstance(json.loads(arguments), dict)
+        return isinstance(loads_bounded(arguments), dict)
     except ValueError:
         return False

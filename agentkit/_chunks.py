@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from ._errors import MalformedChunkError, ProviderStreamError, excerpt
+from ._json import MAX_DEPTH, JSONNestingError, check_depth, loads
 from ._sse import ServerSentEvent
 
 __all__ = ["DONE", "chunk_from_event", "chunk_from_payload"]
@@ -22,6 +23,7 @@ _json_loads = json.loads
 # The C scanner without json.loads' wrappers (type checks, encoding
 # detection, two whitespace regexes): a third of the cost of a small chunk.
 _scan_once: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SHALLOW_LENGTH = 2 * MAX_DEPTH  # valid JSON this short cannot nest deeper
 
 
 def chunk_from_payload(payload: bytes) -> dict[str, Any] | object | None:
@@ -46,7 +48,8 @@ def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
     or None for events that carry nothing (keep-alives, unknown event types).
 
     Raises:
-        MalformedChunkError: The payload is not a JSON object.
+        MalformedChunkError: The payload is not a JSON object, or is nested
+            more than 100 levels deep.
         ProviderStreamError: The payload carries an ``error`` object, or the
             event is an ``event: error`` (whatever its data).
     """
@@ -61,16 +64,14 @@ def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:
         return None
     try:
         chunk = _json_loads(data)
-    except RecursionError:
-        raise MalformedChunkError(
-            f"The stream sent a payload nested too deeply to parse: {excerpt(data)!r}",
-            payload=excerpt(data),
-        ) from None
-    except ValueError as error:
+        if len(data) > _SHALLOW_LENGTH:
+            check_depth(data)  # what follows walks the chunk recursively
+    except (ValueError, RecursionError) as error:
         if data.strip() == "[DONE]":
             return DONE
+        reason = error if isinstance(error, ValueError) else JSONNestingError()
         raise MalformedChunkError(
-            f"The stream sent a payload that is not JSON ({error}): {excerpt(data)!r}",
+            f"The stream sent a payload that is not JSON ({reason}): {excerpt(data)!r}",
             payload=excerpt(data),
         ) from None
     if chunk.__class__ is not dict:
@@ -87,8 +88,8 @@ def _error_payload(data: str) -> Any:
     """The payload of an ``event: error``: its JSON, or the text itself
     (whatever it is, the provider reported an error)."""
     try:
-        return _json_loads(data)
-    except (ValueError, RecursionError):
+        return loads(data)
+    except ValueError:
         return data.strip() or "unknown error"
 
 

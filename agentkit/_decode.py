@@ -16,7 +16,7 @@ from typing import Any
 
 from ._accumulate import StreamAccumulator
 from ._chunks import DONE, chunk_from_event, chunk_from_payload
-from ._errors import StreamError
+from ._errors import MalformedChunkError, StreamError, excerpt
 from ._events import Event
 from ._messages import AssistantMessage
 from ._sse import SSEDecoder
@@ -85,10 +85,11 @@ class TurnDecoder:
     def _apply(self, blocks: list[bytes]) -> list[Event]:
         events: list[Event] = []
         add_into = self.accumulator.add_into
+        chunk: Any = None
         try:
             for block in blocks:
                 if block[:6] == b"data: " and b"\n" not in block:  # the common block
-                    chunk: Any = chunk_from_payload(block[6:])
+                    chunk = chunk_from_payload(block[6:])
                 elif block[:1] == b":" and b"\n" not in block:
                     continue  # a comment: a keep-alive
                 else:
@@ -104,4 +105,16 @@ class TurnDecoder:
                     break
         except StreamError as error:
             self.error = error
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as error:
+            self.error = _unexpected_shape(chunk, error)
         return events
+
+
+def _unexpected_shape(chunk: Any, error: Exception) -> MalformedChunkError:
+    """A JSON object whose fields have shapes no chunk has (``"choices": "x"``)."""
+    payload = excerpt(repr(chunk))
+    return MalformedChunkError(
+        f"The stream sent a chunk of an unexpected shape ({type(error).__name__}: {error}): "
+        f"{payload}",
+        payload=payload,
+    )

@@ -66,6 +66,11 @@ class ToolCall:
 class Usage:
     """Token counts of one turn, or summed over a run.
 
+    A provider that sends no usage (some local servers ignore
+    ``stream_options.include_usage``) leaves a turn's usage None and adds
+    nothing to the run's sum: `reports` tells a sum of zero reports ("not
+    reported") from a real zero.
+
     Attributes:
         prompt_tokens: Tokens in the request.
         completion_tokens: Tokens generated.
@@ -73,12 +78,17 @@ class Usage:
         details: The usage object exactly as the provider sent it (with
             ``prompt_tokens_details``, timings and other extras), or the
             field-wise sum of those objects for a run.
+        reports: How many provider usage objects these counts come from: 1
+            for a turn's usage, the number of turns that reported usage for
+            a run's sum (compare with `RunResult.turns`), 0 when none did.
+            Not part of equality.
     """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
     details: Mapping[str, Any] = field(default_factory=dict)
+    reports: int = field(default=0, compare=False)
 
     @classmethod
     def from_dict(cls, usage: Mapping[str, Any]) -> Usage:
@@ -86,7 +96,12 @@ class Usage:
         prompt = _as_int(usage.get("prompt_tokens"))
         completion = _as_int(usage.get("completion_tokens"))
         total = _as_int(usage.get("total_tokens")) or prompt + completion
-        return cls(prompt, completion, total, dict(usage))
+        return cls(prompt, completion, total, dict(usage), reports=1)
+
+    @property
+    def reported(self) -> bool:
+        """Whether any provider usage object went into these counts."""
+        return self.reports > 0
 
     def to_dict(self) -> dict[str, Any]:
         """The usage object as the provider sent it (counts always present)."""
@@ -105,6 +120,7 @@ class Usage:
             self.completion_tokens + other.completion_tokens,
             self.total_tokens + other.total_tokens,
             _sum_numbers(self.details, other.details),
+            self.reports + other.reports,
         )
 
 

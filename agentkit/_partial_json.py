@@ -10,30 +10,41 @@ Over a stream, use `PartialJSONParser` (in ``_partial_json_stream``): it gives
 the same value after every fragment without parsing the prefix again. The two
 must agree on every prefix of a JSON document (a property test holds them to
 it), so a change to the rules here goes there too.
+
+It never raises: text nested more than 100 levels deep gives None, and so
+does text that stays unreadable after a few members are dropped (the cost
+stays linear in the length of the text).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from ._json import JSONNestingError, loads
 from ._partial_json_stream import PartialJSONParser, PartialJSONStop
 
 __all__ = ["PartialJSONParser", "PartialJSONStop", "parse_partial_json"]
 
 _LITERAL_PREFIXES = ("t", "tr", "tru", "f", "fa", "fal", "fals", "n", "nu", "nul")
+_MAX_DROPS = 8
 
 
 def parse_partial_json(text: str) -> Any:
     """Parse the longest meaningful prefix of ``text``; None when nothing is usable."""
     try:
-        return json.loads(text)
+        return loads(text)
+    except JSONNestingError:
+        return None
     except ValueError:
         pass
     completed = _complete(text)
-    while completed:
+    for _ in range(_MAX_DROPS):
+        if not completed:
+            break
         try:
-            return json.loads(completed)
+            return loads(completed)
+        except JSONNestingError:
+            return None
         except ValueError:
             completed = _drop_last_member(completed)
     return None

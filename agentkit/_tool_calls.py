@@ -37,7 +37,7 @@ import anyio.abc
 from ._approval import Approval, ApprovalGate, ApprovalRequest, denied_output
 from ._context import RunContext
 from ._delivery import EventSink
-from ._errors import ApproverError, ToolError
+from ._errors import ApproverError, ToolError, ToolExecutionError
 from ._events import ApprovalRequested, ApprovalResolved, Event, ToolResult
 from ._logging import get_logger
 from ._messages import ToolCall
@@ -232,7 +232,11 @@ class TurnToolCalls:
         logger.debug("tool.start", tool_call_id=call.id)
         started_at = time.monotonic()
         context = self._context.for_call(call.id, call.name)
-        outcome = await self._env.registry.execute(call.name, call.arguments, context)
+        try:
+            outcome = await self._env.registry.execute(call.name, call.arguments, context)
+        except Exception as error:  # a bug below the tool's own handling: fail the call only
+            logger.error("tool.failed", tool_call_id=call.id, exc_info=error)
+            outcome = ToolOutcome.failure(_unexpected(call.name, error))
         duration = time.monotonic() - started_at
         logger.info(
             "tool.end", tool_call_id=call.id, duration=round(duration, 4), is_error=outcome.is_error
@@ -251,3 +255,11 @@ class TurnToolCalls:
             error=outcome.error,
             value=outcome.value,
         )
+
+
+def _unexpected(name: str, error: Exception) -> ToolExecutionError:
+    failure = ToolExecutionError(
+        f"Tool {name!r} failed unexpectedly ({type(error).__name__}).", tool_name=name
+    )
+    failure.__cause__ = error
+    return failure

@@ -79,10 +79,14 @@ class LiveRenderer:
                 self.line(self.paint(f"↻ retry {attempt} in {delay:.1f} s: {reason}{note}", YELLOW))
             case RunFinished(result=result):
                 usage = result.usage
-                summary = (
-                    f"— {result.turns} turn(s), {len(result.tool_calls)} tool call(s), "
+                tokens = (
                     f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, "
                     f"{usage.completion_tokens} out)"
+                    if usage.reported  # a server that sends no usage: say so, not "0"
+                    else "usage not reported"
+                )
+                summary = (
+                    f"— {result.turns} turn(s), {len(result.tool_calls)} tool call(s), {tokens}"
                 )
                 self.line(self.paint(summary, DIM))
             case RunFailed(error=error):

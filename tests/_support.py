@@ -29,10 +29,14 @@ def require_program(name: str, install_hint: str) -> str:
 
 
 @contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port; yields its base URL."""
+def serve_asgi(app: Any, *, send_buffer: int | None = None) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port; yields its base URL.
+    ``send_buffer`` fixes the kernel send buffer of its connections (so a
+    client that stops reading blocks the server soon)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if send_buffer is not None:  # inherited by the accepted connections
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)

@@ -97,11 +97,9 @@ class TerminalRenderer:
         self._line(f"{mark} {event.name} ({event.duration:.2f} s): {output}", color)
 
     def _summary(self, result: RunResult) -> None:
-        usage = result.usage
         self._line(
             f"— {result.turns} turn(s), {len(result.tool_calls)} tool call(s), "
-            f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, "
-            f"{usage.completion_tokens} out), finish: {result.finish_reason}",
+            f"{_usage_summary(result)}, finish: {result.finish_reason}",
             _DIM,
         )
 
@@ -137,3 +135,14 @@ class TerminalRenderer:
 
     def _style(self, text: str, color: str) -> str:
         return f"\033[{color}m{text}\033[0m" if self._color and text else text
+
+
+def _usage_summary(result: RunResult) -> str:
+    """Tokens used, or that the server reported none (never a made-up 0)."""
+    usage = result.usage
+    if not usage.reported:
+        return "usage not reported"
+    text = f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, {usage.completion_tokens} out)"
+    if usage.reports < result.turns:
+        text += f", reported for {usage.reports} of {result.turns} turns"
+    return text

@@ -4,18 +4,39 @@ from __future__ import annotations
 
 import email.utils
 import random
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["RETRYABLE_STATUS_CODES", "RetryPolicy", "Timeouts", "parse_retry_after"]
-
-_DEFAULT_CONNECT = 10.0
+__all__ = [
+    "RETRYABLE_STATUS_CODES",
+    "RetryPolicy",
+    "Timeouts",
+    "is_retryable_status",
+    "parse_retry_after",
+]
 
 _DEFAULT_CONNECT = 10.0
 
 RETRYABLE_STATUS_CODES = frozenset({408, 409, 429})
 """Statuses retried besides every 5xx."""
+
+# A 5xx that blames the request: pydantic's "1 validation error for X"
+# (llama-cpp-python answers a request its model rejects with a 500), or an
+# OpenAI-style error typed invalid_request_error.
+_REQUEST_REJECTED = re.compile(
+    r'\b\d+ validation errors? for \w|"type"\s*:\s*"invalid_request_error"'
+)
+
+
+def is_retryable_status(status: int, body: str) -> bool:
+    """Whether a non-2xx answer is worth sending again: 408, 409, 429, and
+    5xx unless the body says the request itself is invalid (that request
+    would be rejected again, the same way)."""
+    if status in RETRYABLE_STATUS_CODES:
+        return True
+    return status >= 500 and _REQUEST_REJECTED.search(body) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +84,12 @@ class RetryPolicy:
     """When and how long to wait before retrying a request.
 
     Retried: connection errors, timeouts before the first chunk, and statuses
-    408, 409, 429 and 5xx. The wait doubles from ``initial_delay`` up to
-    ``max_delay``, with random jitter (up to ``jitter`` of the delay taken
-    off) so that many clients do not retry in step. A ``Retry-After`` (or
+    408, 409, 429 and 5xx, except a 5xx whose body says the request is
+    invalid (a pydantic ``validation error``, or an error of type
+    ``invalid_request_error``): that request would fail again. The wait
+    doubles from ``initial_delay`` up to ``max_delay``, with random jitter
+    (up to ``jitter`` of the delay taken off) so that many clients do not
+    retry in step. A ``Retry-After`` (or
     ``retry-after-ms``) header replaces the computed delay; if it asks for
     more than ``max_retry_after`` seconds, the error is raised instead.
 

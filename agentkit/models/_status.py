@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import httpx
 
 from .._errors import (
@@ -18,6 +16,7 @@ from .._errors import (
     UnprocessableEntityError,
     excerpt,
 )
+from .._json import loads
 from ._policy import parse_retry_after
 
 __all__ = ["BODY_LIMIT", "status_error"]
@@ -75,9 +74,10 @@ def _end_sentence(text: str) -> str:
 
 
 def _error_detail(text: str) -> str:
-    """The ``error.message`` of a JSON error body, else the body itself."""
+    """The ``error.message`` of a JSON error body, else the body itself (also
+    when the JSON is nested too deep to read)."""
     try:
-        payload = json.loads(text)
+        payload = loads(text)
     except ValueError:
         return text.strip()
     if isinstance(payload, dict):

@@ -26,7 +26,7 @@ from .._errors import APIConnectionError, BadRequestError, ModelError
 from .._events import Event, Retry
 from .._logging import get_logger
 from .._messages import AssistantMessage
-from ._policy import RETRYABLE_STATUS_CODES, RetryPolicy, Timeouts, parse_retry_after
+from ._policy import RetryPolicy, Timeouts, is_retryable_status, parse_retry_after
 from ._request import ChatRequest
 from ._status import BODY_LIMIT, status_error
 from ._stream_errors import interrupted, stalled, timed_out_before_stream, too_late_for_first_chunk
@@ -275,8 +275,7 @@ class StreamedTurn:
                 break
         await self._close_response()
         error = status_error(response, body)
-        status = response.status_code
-        if status in RETRYABLE_STATUS_CODES or status >= 500:
+        if is_retryable_status(response.status_code, error.body):
             raise _RetryableError(error, parse_retry_after(response.headers))
         if isinstance(error, BadRequestError) and self._request.adapt_to(error):
             raise _RetryableError(error, resend=True)

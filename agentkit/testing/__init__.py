@@ -11,6 +11,7 @@ raw bytes and faults such as a cut connection or a stall).
 """
 
 from ._endpoint import LOCAL_SERVERS, Endpoint, open_endpoint
+from ._faults import Fault, Faults
 from ._function_model import FunctionModel, Reply
 from ._offline import OfflineAssistant
 from ._script import (
@@ -34,6 +35,8 @@ __all__ = [
     "LOCAL_SERVERS",
     "Disconnect",
     "Endpoint",
+    "Fault",
+    "Faults",
     "FunctionModel",
     "OfflineAssistant",
     "Pause",

@@ -26,8 +26,11 @@ LOCAL_SERVERS = (
     ("LM Studio", "http://127.0.0.1:1234/v1"),
     ("vLLM", "http://127.0.0.1:8000/v1"),
     ("llama.cpp", "http://127.0.0.1:8080/v1"),
+    ("llama.cpp", "http://127.0.0.1:9931/v1"),
 )
-"""Local servers `open_endpoint` probes (``GET /models``) when asked to."""
+"""Local servers `open_endpoint` probes (``GET /models``) when asked to, in
+order. llama.cpp's ``llama-server`` is looked for on its old default port
+(8080, also llama-cpp-python's) and on its new one (9931)."""
 
 _PROBE_SECONDS = 0.5
 _DEFAULT_MODEL = "gpt-4o-mini"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -17,6 +17,7 @@ import anyio.abc
 import anyio.from_thread
 from anyio.streams.buffered import BufferedByteReceiveStream
 
+from ._faults import Fault, FaultPlan, plan_from
 from ._script import Disconnect, Pause, ScriptedResponse, sse_bytes
 
 __all__ = ["RecordedRequest", "ScriptedServer"]
@@ -70,9 +71,17 @@ class ScriptedServer:
             out, the server answers 500 with an explanation.
         responder: Instead of a fixed list, a function from the request to
             its answer.
+        faults: Faults to inject: a `Faults` (seeded, random), a mapping
+            from request number (1-based) to a `Fault` or a list of them, or
+            any function ``(request, response) -> [Fault, ...]``. An answer
+            that got a fault is played again to the next request whose body
+            is the same (the client's retry), so a retry receives the answer
+            the fault spoiled (and may get a fault of its own).
 
     Attributes:
         requests: Every request received, in order.
+        injected_faults: ``(request number, Fault)`` for every fault injected,
+            in order.
         connections_opened: How many TCP connections clients opened (a
             pooling client reuses one for many requests).
         open_connections: How many are open now (0 once every client has
@@ -85,9 +94,13 @@ class ScriptedServer:
         responses: Iterable[ScriptedResponse] = (),
         *,
         responder: Responder | None = None,
+        faults: FaultPlan | Mapping[int, Fault | Sequence[Fault]] | None = None,
     ) -> None:
         self._responses: deque[ScriptedResponse] = deque(responses)
         self._responder = responder
+        self._faults = plan_from(faults)
+        self._spoiled: tuple[bytes, ScriptedResponse] | None = None
+        self.injected_faults: list[tuple[int, Fault]] = []
         self.requests: list[RecordedRequest] = []
         self.connections_opened = 0
         self.open_connections = 0
@@ -200,11 +213,23 @@ class ScriptedServer:
         response = self._next_response(request)
         if inspect.isawaitable(response):
             response = await response
-        return await _send(stream, response, receiver)
+        return await _send(stream, self._with_faults(request, response), receiver)
+
+    def _with_faults(
+        self, request: RecordedRequest, response: ScriptedResponse
+    ) -> ScriptedResponse:
+        faults = list(self._faults(request, response))
+        self._spoiled = (request.body, response) if faults else None
+        for fault in faults:
+            self.injected_faults.append((len(self.requests), fault))
+            response = fault.apply(response)
+        return response
 
     def _next_response(
         self, request: RecordedRequest
     ) -> ScriptedResponse | Awaitable[ScriptedResponse]:
+        if self._spoiled is not None and self._spoiled[0] == request.body:
+            return self._spoiled[1]  # a retry of an answer a fault spoiled
         if self._responder is not None:
             return self._responder(request)
         if self._responses:

@@ -1,7 +1,8 @@
 """The model's arguments string -> the function's keyword arguments, or a
 `ToolArgumentsError` whose message the model can read and act on.
 
-Three steps, each of which can fail: parse the JSON (`load_arguments`),
+Three steps, each of which can fail: parse the JSON (`load_arguments`; NaN
+and Infinity are not JSON, and nesting deeper than 100 levels is refused),
 validate it against the published schema (`check_arguments`: jsonschema,
 Draft 2020-12), convert it to Python values (`convert_arguments`: pydantic).
 Each problem is ``{"path": "$.items[0].name", "message": "..."}``; the
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ToolArgumentsError, excerpt
+from .._json import loads
 from ._json_schema import JsonSchema
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ Converter = Callable[[dict[str, Any]], dict[str, Any]]
 ``pydantic.ValidationError``."""
 
 _MAX_LISTED = 10
+_TOO_DEEP = "the arguments are nested too deeply to validate"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"))
 
@@ -52,7 +55,7 @@ def load_arguments(arguments_json: str, tool_name: str) -> dict[str, Any]:
     if not arguments_json or arguments_json.isspace():
         return {}
     try:
-        data = json.loads(arguments_json, parse_constant=_reject_constant)
+        data = loads(arguments_json, parse_constant=_reject_constant)
     except ValueError as exc:
         raise _error(tool_name, [{"path": "$", "message": f"not valid JSON ({exc})"}]) from None
     if not isinstance(data, dict):
@@ -72,7 +75,10 @@ def arguments_validator(schema: JsonSchema) -> Draft202012Validator:
 def check_arguments(data: dict[str, Any], validator: Draft202012Validator, tool_name: str) -> None:
     """Raise `ToolArgumentsError` listing every way ``data`` does not match
     the schema."""
-    errors = _schema_entries(validator.iter_errors(data))
+    try:
+        errors = _schema_entries(validator.iter_errors(data))
+    except RecursionError:  # a recursive schema walked down deep arguments
+        errors = [{"path": "$", "message": _TOO_DEEP}]
     if errors:
         raise _error(tool_name, errors)
 
@@ -85,6 +91,8 @@ def convert_arguments(data: dict[str, Any], convert: Converter, tool_name: str) 
         return convert(data)
     except pydantic.ValidationError as exc:
         raise _error(tool_name, _pydantic_entries(exc)) from None
+    except RecursionError:
+        raise _error(tool_name, [{"path": "$", "message": _TOO_DEEP}]) from None
 
 
 def _error(tool_name: str, errors: list[dict[str, str]]) -> ToolArgumentsError:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ import anyio.to_thread
 
 from .._context import RunContext
 from .._errors import ToolError, ToolExecutionError, ToolTimeoutError
+from .._json import loads
 from .._logging import get_logger
 
 __all__ = ["ToolOutcome", "format_output", "log_failure", "run_function"]
@@ -96,7 +99,9 @@ def format_output(value: Any, tool_name: str) -> str:
     """``str`` as it is; pydantic models, dataclasses, dicts, lists, tuples,
     numbers, booleans and None as compact JSON (UTF-8, not escaped). Values
     inside containers may also be datetimes, UUIDs, enums, sets, nested
-    models...: whatever pydantic serialises.
+    models...: whatever pydantic serialises. NaN and infinite floats, which
+    JSON cannot express, become ``null`` (as in JavaScript's
+    ``JSON.stringify`` and pydantic's JSON mode).
 
     Raises:
         ToolExecutionError: Any other type, or a container holding a value
@@ -109,7 +114,10 @@ def format_output(value: Any, tool_name: str) -> str:
     import pydantic_core  # on first use: import cost
 
     try:
-        return pydantic_core.to_json(value).decode()
+        output = pydantic_core.to_json(value, inf_nan_mode="null")
+        if b"NaN" in output or b"Infinity" in output:
+            output = _finite_json(output)
+        return output.decode()
     except (pydantic_core.PydanticSerializationError, ValueError, TypeError) as exc:
         raise ToolExecutionError(
             f"Tool {tool_name!r} returned a {type(value).__name__} that cannot be sent to the "
@@ -158,11 +166,37 @@ async def _call_in_thread(call: Callable[[], Any]) -> Any:
 
 
 def _short(exc: Exception) -> str:
-    """The exception's message on one line, cut to a length a model can use."""
-    text = " ".join(str(exc).split())
+    """The exception's message on one line, cut to a length a model can use
+    (a placeholder when its ``__str__`` itself raises)."""
+    try:
+        text = " ".join(str(exc).split())
+    except Exception:
+        return "(its message could not be read)"
     if len(text) <= _MESSAGE_LIMIT:
         return text
     return f"{text[:_MESSAGE_LIMIT]}…"
+
+
+def _finite_json(output: bytes) -> bytes:
+    """``output`` with NaN and infinities as null. Only needed when a pydantic
+    model's own config (``ser_json_inf_nan="constants"``) overrode ours.
+
+    Raises:
+        ValueError: The JSON is nested too deep to rewrite.
+    """
+    return json.dumps(
+        _finite(loads(output.decode())), ensure_ascii=False, separators=(",", ":")
+    ).encode()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _is_json_like(value: Any) -> bool:

@@ -29,6 +29,7 @@ from .._events import (
     TurnFinished,
     TurnStarted,
 )
+from .._json import loads
 
 __all__ = ["VercelUIStream", "ui_messages_to_openai"]
 
@@ -121,7 +122,7 @@ class VercelUIStream:
 
     def _input_available(self, event: ToolCallReady) -> Part:
         try:
-            arguments = json.loads(event.arguments or "{}")
+            arguments = loads(event.arguments or "{}")
         except ValueError as error:
             return {
                 "type": "tool-input-error",
@@ -148,7 +149,7 @@ class VercelUIStream:
                 "dynamic": True,
             }
         try:
-            output: Any = json.loads(event.output)
+            output: Any = loads(event.output)
         except ValueError:
             output = event.output
         return {

@@ -11,6 +11,9 @@ server (tools cancelled, model connection closed).
 
 The model is ``AGENTKIT_BASE_URL`` (+ ``AGENTKIT_MODEL``/``AGENTKIT_API_KEY``)
 when set, else agentkit's offline scripted model.
+
+Like every ``chat_app`` without ``authorize=``, it answers only requests from
+this machine (see "Security" in docs/ui.md before serving it to others).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from agentkit.testing import OfflineAssistant, ScriptedServer
 from agentkit.ui import ASGIApp, chat_app
 
 PAGE = (Path(__file__).parent / "index.html").read_bytes()
+# 9 ** 9 ** 9 would keep a worker thread busy for hours: bound every step.
+_MAX_EXPONENT, _MAX_BITS = 100, 4096
 _OPERATORS: dict[type[ast.AST], Any] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -56,7 +61,13 @@ def calculate(expression: str) -> float:
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
             return node.value
         if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-            return _OPERATORS[type(node.op)](evaluate(node.left), evaluate(node.right))
+            left, right = evaluate(node.left), evaluate(node.right)
+            if isinstance(node.op, ast.Pow) and abs(right) > _MAX_EXPONENT:
+                raise ValueError(f"exponents above {_MAX_EXPONENT} are not supported")
+            value = _OPERATORS[type(node.op)](left, right)
+            if isinstance(value, int) and value.bit_length() > _MAX_BITS:
+                raise ValueError("the result is too large")
+            return value
         if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
             return _OPERATORS[type(node.op)](evaluate(node.operand))
         raise ValueError(f"unsupported expression: {ast.unparse(node)}")

@@ -178,17 +178,18 @@ def test_client_disconnect_while_tools_run_cancels_them(slow_tool: SlowTool) -> 
 @pytest.mark.parametrize(
     ("method", "body", "status", "message"),
     [
-        ("GET", None, 405, "use POST"),
-        ("POST", b"not json", 400, "expected a JSON body"),
-        ("POST", b'{"no": "messages"}', 400, "'messages'"),
-        ("POST", b'{"messages": "text"}', 400, "must be a list"),
+        ("GET", None, 405, "Use POST"),
+        ("POST", b"not json", 400, "not JSON"),
+        ("POST", b'{"no": "messages"}', 400, "'messages' list"),
+        ("POST", b'{"messages": "text"}', 400, "'messages' list"),
     ],
 )
 def test_chat_app_rejects_bad_requests(
     method: str, body: bytes | None, status: int, message: str
 ) -> None:
     with ScriptedServer() as model_server, serve_asgi(chat_app(_agent(model_server))) as url:
-        response = httpx.request(method, url, content=body, timeout=10)
+        headers = {"content-type": "application/json"}
+        response = httpx.request(method, url, content=body, headers=headers, timeout=10)
         assert model_server.requests == []
     assert response.status_code == status
     assert message in response.json()["error"]["message"]
