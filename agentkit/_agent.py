@@ -285,12 +285,21 @@ def _check_limits(**limits: float) -> None:
 
 
 def _conversation(input: Input) -> list[dict[str, Any]]:
+    """The run's own copy of the conversation, in the form every server
+    accepts (an assistant message's null ``content`` is sent as "": llama.cpp
+    rejects null, and conversations saved by other SDKs carry it)."""
     if isinstance(input, str):
         return [{"role": "user", "content": input}]
     if isinstance(input, Mapping):  # one message
-        return [dict(input)]
+        return [_accepted(dict(input))]
     messages = []
     for message in input:
         to_dict = getattr(message, "to_dict", None)
-        messages.append(to_dict() if callable(to_dict) else dict(message))
+        messages.append(_accepted(to_dict() if callable(to_dict) else dict(message)))
     return messages
+
+
+def _accepted(message: dict[str, Any]) -> dict[str, Any]:
+    if message.get("role") == "assistant" and message.get("content", "") is None:
+        message["content"] = ""
+    return message

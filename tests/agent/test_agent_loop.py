@@ -647,3 +647,26 @@ def test_agent_repr_names_the_tools_and_hides_the_key() -> None:
     assert "add" in shown
     assert "multiply" in shown
     assert "SECRET" not in shown
+
+
+async def test_null_assistant_content_from_another_sdk_is_sent_as_a_string() -> None:
+    # llama.cpp's server answers 500 to "content": null; OpenAI's own SDK
+    # writes it for tool-call messages, so saved conversations carry it.
+    history = [
+        {"role": "user", "content": "Weather?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+        {"role": "user", "content": "And tomorrow?"},
+    ]
+    async with scripted_agent([text_response("Rain.")]) as (agent, server):
+        result = await agent.run(history)
+    sent = server.requests[0].json()["messages"]
+    assert sent[1]["content"] == ""
+    assert result.messages[1]["content"] == ""
+    assert history[1]["content"] is None  # the caller's list is not changed
