@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 import types
@@ -56,6 +57,9 @@ CONTRACT = {
     ids=lambda module: module.__name__,
 )
 def test_all_lists_exactly_the_public_names(module: types.ModuleType) -> None:
+    # Resolve the names a package loads lazily (PEP 562 __getattr__) first.
+    for name in getattr(module, "_HOMES", {}):
+        getattr(module, name)
     public = {
         name
         for name, value in vars(module).items()
@@ -67,6 +71,25 @@ def test_all_lists_exactly_the_public_names(module: types.ModuleType) -> None:
 
 def test_the_contract_names_are_exported() -> None:
     assert set(agentkit.__all__) >= CONTRACT
+
+
+def test_the_lazy_names_are_the_public_names_and_each_resolves() -> None:
+    homes = agentkit._HOMES  # type: ignore[attr-defined]
+    assert sorted(homes) == sorted(set(agentkit.__all__) - {"__version__"})
+    for name, home in homes.items():
+        value = getattr(agentkit, name)
+        assert value is getattr(importlib.import_module(home, "agentkit"), name)
+
+
+def test_import_agentkit_alone_loads_no_dependency() -> None:
+    report = "import sys; print(*(n for n in ('httpx', 'anyio') if n in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", f"import agentkit\n{report}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == []
 
 
 def _module_name(path: Path) -> str:
