@@ -150,12 +150,14 @@ async def test_the_second_request_of_a_tool_loop_carries_string_content(text: st
 
 
 async def test_a_500_that_says_the_request_is_invalid_is_not_retried() -> None:
-    # History from elsewhere (an SDK's model_dump) with content None.
+    # History from elsewhere with the assistant's content as a list of parts,
+    # which this server's request model rejects. (A null content would not
+    # do: agentkit sends it as "".)
     history = [
         {"role": "user", "content": "Weather?"},
         {
             "role": "assistant",
-            "content": None,
+            "content": [{"type": "text", "text": "Checking."}],
             "tool_calls": [
                 {
                     "id": "c1",
