@@ -33,7 +33,7 @@ from ._output import OutputInvalid, OutputSchema
 from ._result import RunResult, ToolCallRecord
 from ._tool_calls import CallEnvironment, TurnToolCalls
 from ._tracing import NO_TRACE, RunTrace, Tracer
-from ._turn import ChatModel, TurnOutcome, TurnRunner
+from ._turn import ChatModel, TurnOutcome, TurnRequest, TurnRunner
 from .tools import ToolRegistry
 
 __all__ = ["ChatModel", "Run", "RunSettings"]
@@ -222,9 +222,8 @@ class Run:
     async def _turn(self, runner: TurnRunner, turn: int, pump: ToolEventPump) -> TurnOutcome:
         """Stream turn ``turn`` and record it in the conversation."""
         messages = self._request_messages()
-        outcome = await runner.run(
-            turn, messages, self._definitions, self._params, self._context(turn, pump)
-        )
+        request = TurnRequest(messages, self._definitions, self._params, self._context(turn, pump))
+        outcome = await runner.run(turn, request)
         self._keep_what_was_sent(messages, outcome.sent_messages)
         self._record_turn(outcome)
         return outcome

@@ -34,6 +34,7 @@ __all__ = [
     "ChatModel",
     "OutputCall",
     "TurnOutcome",
+    "TurnRequest",
     "TurnRunner",
     "classify_broken_turn",
 ]
@@ -72,6 +73,17 @@ def classify_broken_turn(partial: AssistantMessage, *, calls_started: bool) -> B
     if not calls_started:
         return BrokenTurn.RETRY
     return BrokenTurn.KEEP_CALLS
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRequest:
+    """What a turn sends (the messages, tools and parameters) and the context
+    its tool calls get."""
+
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] | None
+    params: Mapping[str, Any]
+    context: RunContext[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,20 +134,13 @@ class TurnRunner:
     retry_delay: float
     output: OutputSchema[Any] | None = None
 
-    async def run(
-        self,
-        turn: int,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]] | None,
-        params: Mapping[str, Any],
-        context: RunContext[Any],
-    ) -> TurnOutcome:
+    async def run(self, turn: int, request: TurnRequest) -> TurnOutcome:
         """Stream turn ``turn`` (streamed again after a break that kept
         nothing, up to ``retries`` times)."""
         attempt = 0
         while True:
             try:
-                return await self._attempt(turn, messages, tools, params, context)
+                return await self._attempt(turn, request)
             except _RetryTurn as retry:
                 attempt += 1
                 if attempt > self.retries:
@@ -147,14 +152,8 @@ class TurnRunner:
                 await self.sink(event)
                 await anyio.sleep(delay)
 
-    async def _attempt(
-        self,
-        turn: int,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]] | None,
-        params: Mapping[str, Any],
-        context: RunContext[Any],
-    ) -> TurnOutcome:
+    async def _attempt(self, turn: int, request: TurnRequest) -> TurnOutcome:
+        messages = request.messages
         started_at = time.monotonic()
         failure: Exception | None = None
         message = AssistantMessage()
@@ -163,8 +162,8 @@ class TurnRunner:
         # Failures are raised after the task group, not inside it: they then
         # propagate as themselves instead of inside an ExceptionGroup.
         async with anyio.create_task_group() as task_group:
-            calls = TurnToolCalls(self.calls, task_group, context, turn)
-            model_turn = self.model.stream(messages, tools, **params)
+            calls = TurnToolCalls(self.calls, task_group, request.context, turn)
+            model_turn = self.model.stream(messages, request.tools, **request.params)
             try:
                 message = await self._stream(model_turn, calls, output_calls, turn, messages)
             except StreamError as error:
