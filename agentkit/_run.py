@@ -41,9 +41,6 @@ __all__ = ["ChatModel", "Run", "RunSettings"]
 APPROVAL_REQUIRED = "approval_required"
 """The finish reason of a run that paused for approvals."""
 
-_OUTPUT_ACCEPTED = "Final result accepted."
-_OUTPUT_NOT_USED = "Not used: an earlier call gave the final result."
-
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
@@ -325,7 +322,7 @@ class Run:
             self._usage = self._usage + message.usage
         self._messages.append(message.to_dict())
         answers = {record.id: record.output for record in outcome.records}
-        answers.update(_output_answers(outcome))
+        answers.update(outcome.output_answers())
         self._messages.extend(
             _tool_message(call.id, answers[call.id])
             for call in message.tool_calls
@@ -381,21 +378,6 @@ class _Verdict:
 
     value: Any = None
     invalid: OutputInvalid | None = None
-
-
-def _output_answers(outcome: TurnOutcome) -> dict[str, str]:
-    """The tool message answering each output call: accepted (the first
-    valid one), its problems (invalid ones), or not used (later ones)."""
-    answers: dict[str, str] = {}
-    accepted = outcome.output
-    for item in outcome.output_calls:
-        if item is accepted:
-            answers[item.call.id] = _OUTPUT_ACCEPTED
-        elif accepted is not None and item.call.index > accepted.call.index:
-            answers[item.call.id] = _OUTPUT_NOT_USED
-        else:
-            answers[item.call.id] = item.invalid.feedback if item.invalid else _OUTPUT_NOT_USED
-    return answers
 
 
 def _tool_message(call_id: str, content: str) -> dict[str, Any]:

@@ -51,6 +51,10 @@ class ChatModel(Protocol):
     ) -> Any: ...
 
 
+_OUTPUT_ACCEPTED = "Final result accepted."
+_OUTPUT_NOT_USED = "Not used: an earlier call gave the final result."
+
+
 class BrokenTurn(Enum):
     """What a turn whose stream broke (a `StreamError`) still gives."""
 
@@ -111,6 +115,22 @@ class TurnOutcome:
     def output(self) -> OutputCall | None:
         """The first valid output call, if any."""
         return next((call for call in self.output_calls if call.invalid is None), None)
+
+    def output_answers(self) -> dict[str, str]:
+        """The tool message answering each output call: accepted (the first
+        valid one), its problems (an invalid one), or not used (later ones)."""
+        answers: dict[str, str] = {}
+        accepted = self.output
+        for item in self.output_calls:
+            if item is accepted:
+                answers[item.call.id] = _OUTPUT_ACCEPTED
+            elif item.invalid is not None and (
+                accepted is None or item.call.index < accepted.call.index
+            ):
+                answers[item.call.id] = item.invalid.feedback
+            else:
+                answers[item.call.id] = _OUTPUT_NOT_USED
+        return answers
 
 
 class _RetryTurn(Exception):
