@@ -17,6 +17,7 @@ from ._offline import OfflineAssistant
 from ._script import (
     Disconnect,
     Pause,
+    RecordedRequest,
     ScriptedResponse,
     Step,
     error_response,
@@ -28,7 +29,7 @@ from ._script import (
     tool_call_response,
     usage_chunk,
 )
-from ._server import RecordedRequest, Responder, ScriptedServer
+from ._server import Responder, ScriptedServer
 from ._tool_calling import ToolCallingModel
 
 __all__ = [

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._server import RecordedRequest
+from ._script import RecordedRequest
 
 __all__ = ["Conversation", "text_of"]
 

@@ -16,12 +16,9 @@ import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from ._script import Disconnect, Pause, ScriptedResponse, sse_bytes
-
-if TYPE_CHECKING:
-    from ._server import RecordedRequest
+from ._script import Disconnect, Pause, RecordedRequest, ScriptedResponse, sse_bytes
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultPlan", "Faults", "streamed_bytes"]
 
@@ -48,7 +45,7 @@ INVALID_UTF8 = b"\xff\xfe"
 
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
-FaultPlan = Callable[["RecordedRequest", ScriptedResponse], Sequence["Fault"]]
+FaultPlan = Callable[[RecordedRequest, ScriptedResponse], Sequence["Fault"]]
 """Decides the faults of one answer from the request and the scripted answer
 (`Faults` is one; ``ScriptedServer(faults=...)`` also takes a mapping)."""
 

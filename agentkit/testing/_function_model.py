@@ -6,8 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from ._conversation import Conversation
-from ._script import ScriptedResponse, text_chunks, tool_call_chunks
-from ._server import RecordedRequest
+from ._script import RecordedRequest, ScriptedResponse, text_chunks, tool_call_chunks
 from ._stand_in import InvalidReply, StandIn, stream_of
 
 __all__ = ["FunctionModel", "Reply"]

@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "Disconnect",
     "Pause",
+    "RecordedRequest",
     "ScriptedResponse",
     "Step",
     "error_response",
@@ -24,6 +25,27 @@ __all__ = [
     "tool_call_response",
     "usage_chunk",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """A request the server received.
+
+    Attributes:
+        method: ``"POST"``...
+        path: The request target, for example ``/v1/chat/completions``.
+        headers: Header names in lower case.
+        body: The raw body.
+    """
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
 
 
 @dataclass(frozen=True, slots=True)

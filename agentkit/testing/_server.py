@@ -8,7 +8,6 @@ import json
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, NoReturn
 
@@ -18,7 +17,7 @@ import anyio.from_thread
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from ._faults import Fault, FaultPlan, plan_from
-from ._script import Disconnect, Pause, ScriptedResponse, sse_bytes
+from ._script import Disconnect, Pause, RecordedRequest, ScriptedResponse, sse_bytes
 
 __all__ = ["RecordedRequest", "ScriptedServer"]
 
@@ -28,27 +27,6 @@ async responder is awaited on the server's own event loop (asyncio, in the
 server's thread)."""
 
 _MAX_HEAD = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedRequest:
-    """A request the server received.
-
-    Attributes:
-        method: ``"POST"``...
-        path: The request target, for example ``/v1/chat/completions``.
-        headers: Header names in lower case.
-        body: The raw body.
-    """
-
-    method: str
-    path: str
-    headers: Mapping[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body parsed as JSON."""
-        return json.loads(self.body)
 
 
 class _Stopped(Exception):

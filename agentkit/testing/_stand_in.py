@@ -13,8 +13,8 @@ from typing import Any
 
 from .._errors import UsageError
 from ..models import OpenAIChatModel
-from ._script import ScriptedResponse
-from ._server import RecordedRequest, ScriptedServer
+from ._script import RecordedRequest, ScriptedResponse
+from ._server import ScriptedServer
 
 __all__ = ["InvalidReply", "StandIn", "stream_of"]
 

@@ -10,8 +10,7 @@ from typing import Any, Literal
 
 from ._conversation import OUTPUT_TOOL, Conversation
 from ._schema_values import example_arguments, example_value
-from ._script import ScriptedResponse, text_chunks, tool_call_chunks
-from ._server import RecordedRequest
+from ._script import RecordedRequest, ScriptedResponse, text_chunks, tool_call_chunks
 from ._stand_in import StandIn, stream_of
 
 __all__ = ["ToolCallingModel"]
