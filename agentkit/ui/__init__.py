@@ -18,7 +18,8 @@ from ._asgi import ASGIApp, EventStreamResponse
 from ._chat_app import ChatApp, chat_app
 from ._guard import Authorize, ChatLimits, ClientRequest
 from ._protocols import AgentkitProtocol, StreamProtocol, VercelProtocol
-from ._vercel import VercelUIStream, ui_messages_to_openai
+from ._vercel import VercelUIStream
+from ._vercel_messages import ui_messages_to_openai
 
 __all__ = [
     "ASGIApp",

@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 
-from .._agent import Agent
+from .._agent import Agent, Approvals
 from .._errors import AgentkitError
 from .._logging import get_logger
 from ._protocols import StreamProtocol, protocol_named
@@ -92,11 +92,15 @@ class EventStreamResponse:
         input: A user message or a conversation (as for `Agent.run`).
         deps: Passed to the tools as ``RunContext.deps``.
         protocol: ``"agentkit"`` (agentkit's events, ``event.to_dict()``) or
-            ``"vercel"`` (the AI SDK UI message stream that ``useChat`` reads).
+            ``"vercel"`` (the AI SDK UI message stream that ``useChat`` reads),
+            or a `StreamProtocol` object made for this one response (such as
+            ``VercelProtocol(VercelUIStream(secret=...))``).
         heartbeat: Seconds of silence before a keep-alive comment (None: never).
         headers: Extra response headers.
         send_timeout: Seconds one write to the client may wait before the run
             is cancelled (None: forever).
+        approvals: Decisions that resume a paused ``input`` (as for
+            `Agent.run`).
     """
 
     def __init__(
@@ -105,10 +109,11 @@ class EventStreamResponse:
         input: Any,
         *,
         deps: Any = None,
-        protocol: str = "agentkit",
+        protocol: str | StreamProtocol = "agentkit",
         heartbeat: float | None = 15.0,
         headers: Mapping[str, str] | None = None,
         send_timeout: float | None = 30.0,
+        approvals: Approvals | None = None,
     ) -> None:
         self.agent = agent
         self.input = input
@@ -117,10 +122,14 @@ class EventStreamResponse:
         self.heartbeat = heartbeat
         self.headers = dict(headers or {})
         self.send_timeout = send_timeout
-        protocol_named(protocol)  # fail early on a bad name
+        self.approvals = approvals
+        if isinstance(protocol, str):
+            protocol_named(protocol)  # fail early on a bad name
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        protocol = protocol_named(self.protocol)
+        protocol = (
+            protocol_named(self.protocol) if isinstance(self.protocol, str) else self.protocol
+        )
         headers = {
             "content-type": "text/event-stream; charset=utf-8",
             "cache-control": "no-cache",
@@ -142,7 +151,9 @@ class EventStreamResponse:
 
     async def _stream(self, writer: _SSEWriter, protocol: StreamProtocol) -> None:
         try:
-            async with self.agent.stream(self.input, deps=self.deps) as run:
+            async with self.agent.stream(
+                self.input, deps=self.deps, approvals=self.approvals
+            ) as run:
                 async for event in run:
                     for payload in protocol.payloads(event):
                         await writer.data(payload)

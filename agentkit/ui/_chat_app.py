@@ -15,10 +15,12 @@ import anyio
 from .._agent import Agent
 from .._logging import get_logger
 from .._sync import close_model_pool
+from ._approval_ids import ApprovalIds
 from ._asgi import ClientGone, EventStreamResponse, Receive, Scope, Send, json_error
-from ._conversation import conversation_from_body
+from ._conversation import ChatInput, conversation_from_body
 from ._guard import Authorize, ChatLimits, ClientRequest, Rejected, RunSlots, admit
-from ._protocols import protocol_named
+from ._protocols import StreamProtocol, VercelProtocol, protocol_named
+from ._vercel import VercelUIStream
 
 __all__ = ["ChatApp", "chat_app"]
 
@@ -40,6 +42,7 @@ class ChatApp:
         heartbeat: float | None,
         authorize: Authorize | None = None,
         limits: ChatLimits | None = None,
+        secret: bytes | str | None = None,
     ) -> None:
         protocol_named(protocol)
         self.agent = agent
@@ -49,6 +52,8 @@ class ChatApp:
         self.authorize = authorize
         self.limits = limits or ChatLimits()
         self.runs = RunSlots(self.limits)
+        self._secret = secret
+        self._approval_ids = ApprovalIds(secret)
         self._deps_take_client = callable(deps) and _positional_parameters(deps) >= 2
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,16 +80,23 @@ class ChatApp:
         _check_head(request, self.limits)
         with self.runs.hold(client):
             body = await _read_body(receive, self.limits)
-            payload, messages = conversation_from_body(body, self.limits, self._tool_names())
+            chat = conversation_from_body(body, self.limits, self._tool_names(), self._approval_ids)
             response = EventStreamResponse(
                 self._agent_for_run(),
-                messages,
-                deps=self._deps_for(payload, client),
-                protocol=self.protocol,
+                chat.messages,
+                deps=self._deps_for(chat.payload, client),
+                protocol=self._protocol_for(chat),
                 heartbeat=self.heartbeat,
                 send_timeout=self.limits.send_timeout,
+                approvals=chat.answers.decisions or None,
             )
             await response(scope, receive, send)
+
+    def _protocol_for(self, chat: ChatInput) -> StreamProtocol:
+        if self.protocol != "vercel":
+            return protocol_named(self.protocol)
+        stream = VercelUIStream(secret=self._secret, message_id=chat.answers.message_id)
+        return VercelProtocol(stream)
 
     def _tool_names(self) -> set[str] | None:
         """The agent's tools; None when tool sources add more at run time."""
@@ -123,6 +135,7 @@ def chat_app(
     heartbeat: float | None = 15.0,
     authorize: Authorize | None = None,
     limits: ChatLimits | None = None,
+    secret: bytes | str | None = None,
 ) -> ChatApp:
     """A complete ASGI endpoint: ``POST`` a JSON body with ``messages`` (the
     AI SDK's UI messages, or OpenAI-format messages), get the run streamed
@@ -148,11 +161,24 @@ def chat_app(
             and names the client for ``limits.max_runs_per_client``.
         limits: Body size, messages, turns, runs in progress, timeouts
             (`ChatLimits`; the defaults when None).
+        secret: The key that signs the approval ids sent to the browser
+            (bytes, or a str), so that an answer counts only for the call
+            the server asked about. None: a random key made once per
+            process, so answers do not survive a restart and a server
+            running several processes (workers, replicas) must give each
+            the same secret.
+
+    A run that pauses for approvals (tools with ``needs_approval`` and no
+    ``approver``) ends its reply with ``tool-approval-request`` parts; the
+    next request, carrying the answers of ``addToolApprovalResponse``,
+    resumes it: approved calls run, denied ones are answered with the
+    reason.
 
     Refusals are JSON errors, before any model call: 401 (``authorize``
     said no), 403 (not local, without ``authorize``), 405 (not POST), 408
     (body too slow), 413 (body or conversation too large), 415 (not
-    ``application/json``), 400 (malformed or impossible conversation), 429
+    ``application/json``), 400 (malformed or impossible conversation, or
+    an approval answer that is not for the call the server asked about), 429
     (too many runs of this client), 503 (too many runs in all).
     """
     return ChatApp(
@@ -162,6 +188,7 @@ def chat_app(
         heartbeat=heartbeat,
         authorize=authorize,
         limits=limits,
+        secret=secret,
     )
 
 

@@ -5,22 +5,26 @@ it is what the client says. What cannot be right is refused before any model
 is called: a malformed body, wrong shapes, unknown roles or part types,
 ``system`` messages (the agent's instructions come from the server), tool
 results for calls no assistant message made, calls to tools this agent does
-not have, calls left without a result, too many messages. What agentkit
-cannot check is whether an earlier tool result is the one the server sent:
-tools must take their authority from ``deps`` (the authenticated user),
-never from the conversation.
+not have, calls left without a result (except the calls of a paused reply
+that carry the approval id this server signed for them), too many messages.
+What agentkit cannot check is whether an earlier tool result is the one the
+server sent: tools must take their authority from ``deps`` (the
+authenticated user), never from the conversation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .._json import loads
+from ._approval_answers import ApprovalAnswers, approval_answers
+from ._approval_ids import ApprovalIds
 from ._guard import ChatLimits, Rejected
-from ._vercel import ui_messages_to_openai
+from ._vercel_messages import ui_messages_to_openai
 
-__all__ = ["conversation_from_body"]
+__all__ = ["ChatInput", "conversation_from_body"]
 
 _UI_ROLES = ("user", "assistant")
 _OPENAI_ROLES = ("user", "assistant", "tool")
@@ -43,16 +47,37 @@ _CONTENT_PARTS = frozenset({"text", "image_url"})
 _KEPT_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id", "refusal")
 
 
+@dataclass(frozen=True, slots=True)
+class ChatInput:
+    """What a request asks to run.
+
+    Attributes:
+        payload: The parsed JSON body.
+        messages: The OpenAI-format conversation (a paused one when
+            ``answers`` has decisions).
+        answers: The verified answers to the server's approval requests.
+    """
+
+    payload: Any
+    messages: list[dict[str, Any]]
+    answers: ApprovalAnswers
+
+
 def conversation_from_body(
-    body: bytes, limits: ChatLimits, tool_names: Collection[str] | None
-) -> tuple[Any, list[dict[str, Any]]]:
-    """The parsed body and the OpenAI-format conversation it asks to run.
+    body: bytes,
+    limits: ChatLimits,
+    tool_names: Collection[str] | None,
+    approval_ids: ApprovalIds,
+) -> ChatInput:
+    """The parsed body, the OpenAI-format conversation it asks to run, and
+    its answers to approval requests.
 
     Args:
         body: The raw request body.
         limits: The endpoint's limits (``max_messages``).
         tool_names: The agent's tools, or None when they are only known at
             run time (tool sources such as MCP servers).
+        approval_ids: What verifies the approval ids of waiting calls.
 
     Raises:
         Rejected: 400 for anything malformed or impossible, 413 for too many
@@ -72,8 +97,9 @@ def conversation_from_body(
     for position, message in enumerate(messages):
         _check_message(message, f"messages[{position}]")
     conversation = [_kept(m) for m in ui_messages_to_openai(messages)]
-    _check_history(conversation, tool_names)
-    return payload, conversation
+    answers = approval_answers(messages, conversation, approval_ids)
+    _check_history(conversation, tool_names, answers.waiting)
+    return ChatInput(payload, conversation, answers)
 
 
 # ----------------------------------------------------------------- shapes
@@ -126,6 +152,8 @@ def _check_tool_part(part: Mapping[str, Any], role: str, where: str) -> None:
         raise Rejected(400, f"{where}: unknown tool state {part.get('state')!r}.")
     if "errorText" in part and not isinstance(part["errorText"], str):
         raise Rejected(400, f"{where}.errorText is not a string.")
+    if part.get("approval") is not None and not isinstance(part["approval"], dict):
+        raise Rejected(400, f"{where}.approval is not an object.")
 
 
 def _check_openai_message(message: Mapping[str, Any], role: str, where: str) -> None:
@@ -173,10 +201,14 @@ def _kept(message: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_history(
-    messages: Sequence[Mapping[str, Any]], tool_names: Collection[str] | None
+    messages: Sequence[Mapping[str, Any]],
+    tool_names: Collection[str] | None,
+    paused: Collection[str],
 ) -> None:
     """Every tool result answers a call the assistant message before it made,
-    every call is answered, ids are unique, tools exist, a user speaks last."""
+    every call is answered, ids are unique, tools exist, a user speaks last;
+    or the conversation ends with a paused reply whose ``paused`` calls
+    (verified approvals) have no result yet."""
     waiting: dict[str, str] = {}
     made: set[str] = set()
     for message in messages:
@@ -198,7 +230,12 @@ def _check_history(
                 raise Rejected(400, f"A call to {name!r}, which is not a tool of this agent.")
             made.add(call_id)
             waiting[call_id] = name
-    if waiting:
-        raise Rejected(400, f"The tool call {next(iter(waiting))!r} has no result.")
-    if messages[-1]["role"] != "user":
-        raise Rejected(400, "The conversation must end with a user message.")
+    unanswered = [call_id for call_id in waiting if call_id not in paused]
+    if unanswered:
+        raise Rejected(400, f"The tool call {unanswered[0]!r} has no result.")
+    if not waiting and messages[-1]["role"] != "user":
+        raise Rejected(
+            400,
+            "The conversation must end with a user message (or with answers to the "
+            "approvals this server asked for).",
+        )

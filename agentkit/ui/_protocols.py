@@ -42,12 +42,16 @@ class AgentkitProtocol:
 
 
 class VercelProtocol:
-    """The Vercel AI SDK's UI message stream (what ``useChat`` reads)."""
+    """The Vercel AI SDK's UI message stream (what ``useChat`` reads).
+
+    Args:
+        stream: The translation to use (a fresh `VercelUIStream` when None).
+    """
 
     headers: Mapping[str, str] = {"x-vercel-ai-ui-message-stream": "v1"}
 
-    def __init__(self) -> None:
-        self._stream = VercelUIStream()
+    def __init__(self, stream: VercelUIStream | None = None) -> None:
+        self._stream = stream or VercelUIStream()
 
     def payloads(self, event: Event) -> list[str]:
         return [_dumps(part) for part in self._stream.parts(event)]

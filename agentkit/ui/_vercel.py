@@ -1,21 +1,22 @@
 """The Vercel AI SDK UI message stream protocol (``x-vercel-ai-ui-message-stream:
-v1``): agentkit events → UI message chunks, and ``useChat`` request bodies
-(UI messages) → OpenAI-format messages.
+v1``): agentkit events → UI message chunks (the way back, UI messages →
+OpenAI-format messages, is in ``_vercel_messages``).
 
 Protocol reference: https://ai-sdk.dev/docs/ai-sdk-ui/stream-protocol
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._errors import excerpt
 from .._events import (
+    ApprovalRequested,
+    ApprovalResolved,
     CustomEvent,
     Event,
+    OutputPartial,
     ReasoningDelta,
     Retry,
     RunFailed,
@@ -30,8 +31,9 @@ from .._events import (
     TurnStarted,
 )
 from .._json import loads
+from ._approval_ids import ApprovalIds
 
-__all__ = ["VercelUIStream", "ui_messages_to_openai"]
+__all__ = ["OUTPUT_PART_ID", "VercelUIStream"]
 
 Part = dict[str, Any]
 
@@ -40,24 +42,47 @@ _FINISH_REASONS = {
     "length": "length",
     "content_filter": "content-filter",
     "tool_calls": "tool-calls",
+    "approval_required": "tool-calls",  # as the AI SDK's own server ends such a step
 }
+OUTPUT_PART_ID = "output"
+"""The id of the ``data-output`` part: each update replaces the last."""
 _DATA_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class VercelUIStream:
     """Translates one run's events into UI message chunks, keeping the text
-    and reasoning blocks open and closed as the protocol requires."""
+    and reasoning blocks open and closed as the protocol requires.
 
-    def __init__(self) -> None:
+    A call waiting for approval gets a ``tool-approval-request`` chunk whose
+    ``approvalId`` is signed with ``secret`` (see `chat_app`, which checks
+    the answers ``useChat`` sends back); a denied call ends in
+    ``tool-output-denied``. The structured output as it forms
+    (``output.partial``) is a ``data-output`` part with the fixed id
+    ``"output"``, which each update replaces; once the run ends, it holds
+    the validated output.
+
+    Args:
+        secret: The key that signs approval ids (None: this process's
+            random secret, the one `chat_app` uses by default).
+        message_id: The id of the UI message this run continues (a run
+            resumed after approvals goes on in the same assistant message);
+            None starts a new message, named after the run id.
+    """
+
+    def __init__(self, *, secret: bytes | str | None = None, message_id: str | None = None) -> None:
         self._open_block: tuple[str, str] | None = None  # (kind, id)
         self._blocks = 0
-        self._tool_names: dict[str, str] = {}
+        self._approval_ids = ApprovalIds(secret)
+        self._message_id = message_id
+        self._asked: dict[str, str] = {}  # call id -> approval id, requests of this stream
+        self._denied: set[str] = set()
+        self._output_sent = False
 
     def parts(self, event: Event) -> list[Part]:
         """The chunks for ``event`` (possibly none)."""
         match event:
             case RunStarted(run_id=run_id):
-                return [{"type": "start", "messageId": run_id}]
+                return [{"type": "start", "messageId": self._message_id or run_id}]
             case TurnStarted():
                 return [{"type": "start-step"}]
             case TextDelta(text=text):
@@ -65,7 +90,6 @@ class VercelUIStream:
             case ReasoningDelta(text=text):
                 return [*self._block("reasoning"), self._delta("reasoning", text)]
             case ToolCallStarted(id=call_id, name=name):
-                self._tool_names[call_id] = name
                 return [
                     *self._close(),
                     {
@@ -81,13 +105,21 @@ class VercelUIStream:
                 ]
             case ToolCallReady():
                 return [*self._close(), self._input_available(event)]
-            case ToolResult():
-                return [self._output(event)]
+            case ToolResult(id=call_id):
+                # A denied call's result is the denial the model reads; the
+                # page already shows it as denied.
+                return [] if call_id in self._denied else [self._output(event)]
+            case ApprovalRequested():
+                return [*self._close(), self._approval_request(event)]
+            case ApprovalResolved():
+                return self._approval_resolved(event)
+            case OutputPartial(partial=partial):
+                self._output_sent = True
+                return [{"type": "data-output", "id": OUTPUT_PART_ID, "data": partial}]
             case TurnFinished():
                 return [*self._close(), {"type": "finish-step"}]
             case RunFinished(result=result):
-                reason = _FINISH_REASONS.get(getattr(result, "finish_reason", None) or "", "other")
-                return [*self._close(), {"type": "finish", "finishReason": reason}]
+                return [*self._close(), *self._final_output(result), self._finish(result)]
             case RunFailed(error=error):
                 return self.error_parts(error)
             case Retry():
@@ -99,6 +131,41 @@ class VercelUIStream:
     def error_parts(self, error: BaseException) -> list[Part]:
         """Chunks that end the message with an error."""
         return [*self._close(), {"type": "error", "errorText": f"{type(error).__name__}: {error}"}]
+
+    def _approval_request(self, event: ApprovalRequested) -> Part:
+        approval_id = self._approval_ids.sign(event.id, event.name, event.arguments)
+        self._asked[event.id] = approval_id
+        return {"type": "tool-approval-request", "approvalId": approval_id, "toolCallId": event.id}
+
+    def _approval_resolved(self, event: ApprovalResolved) -> list[Part]:
+        """An approver's answer, as the page would have recorded it; a
+        resumed call's answer is already in the page (it sent it)."""
+        parts: list[Part] = []
+        approval_id = self._asked.get(event.id)
+        if approval_id is not None:
+            response: Part = {
+                "type": "tool-approval-response",
+                "approvalId": approval_id,
+                "approved": event.approved,
+            }
+            if event.reason is not None:
+                response["reason"] = event.reason
+            parts.append(response)
+        if not event.approved:
+            self._denied.add(event.id)
+            parts.append({"type": "tool-output-denied", "toolCallId": event.id})
+        return parts
+
+    def _final_output(self, result: Any) -> list[Part]:
+        """The validated output in place of the last partial one."""
+        if not self._output_sent or getattr(result, "output", None) is None:
+            return []
+        output = result.to_dict()["output"]
+        return [{"type": "data-output", "id": OUTPUT_PART_ID, "data": output}]
+
+    def _finish(self, result: Any) -> Part:
+        reason = _FINISH_REASONS.get(getattr(result, "finish_reason", None) or "", "other")
+        return {"type": "finish", "finishReason": reason}
 
     def _block(self, kind: str) -> list[Part]:
         if self._open_block is not None and self._open_block[0] == kind:
@@ -158,89 +225,3 @@ class VercelUIStream:
             "output": output,
             "dynamic": True,
         }
-
-
-def ui_messages_to_openai(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Convert ``useChat`` UI messages (``{"role", "parts": [...]}``) into
-    OpenAI-format messages.
-
-    Text parts become content; each assistant step (parts between
-    ``step-start`` markers) becomes one assistant message with its tool calls,
-    followed by their results; tool parts without a result, reasoning and
-    file parts are left out. Messages in OpenAI format (with ``content`` and
-    no ``parts``) pass through unchanged.
-    """
-    converted: list[dict[str, Any]] = []
-    for message in messages:
-        parts = message.get("parts")
-        role = message.get("role", "user")
-        if parts is None:
-            converted.append(dict(message))
-        elif role == "assistant":
-            converted.extend(_assistant_messages(parts))
-        else:
-            converted.append({"role": role, "content": _joined_text(parts)})
-    return converted
-
-
-def _assistant_messages(parts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = []
-    for step in _steps(parts):
-        text = _joined_text(step)
-        calls, results = [], []
-        for part in step:
-            outcome = _tool_outcome(part)
-            if outcome is None:
-                continue
-            call_id, name, arguments, content = outcome
-            calls.append(
-                {
-                    "id": call_id,
-                    "type": "function",
-                    "function": {"name": name, "arguments": arguments},
-                }
-            )
-            results.append({"role": "tool", "tool_call_id": call_id, "content": content})
-        if not text and not calls:
-            continue
-        message: dict[str, Any] = {"role": "assistant", "content": text or None}
-        if calls:
-            message["tool_calls"] = calls
-        messages.append(message)
-        messages.extend(results)
-    return messages
-
-
-def _steps(parts: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
-    steps: list[list[Mapping[str, Any]]] = [[]]
-    for part in parts:
-        if part.get("type") == "step-start":
-            if steps[-1]:
-                steps.append([])
-        else:
-            steps[-1].append(part)
-    return steps
-
-
-def _tool_outcome(part: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
-    kind = str(part.get("type", ""))
-    if kind == "dynamic-tool":
-        name = str(part.get("toolName", ""))
-    elif kind.startswith("tool-"):
-        name = kind[len("tool-") :]
-    else:
-        return None
-    state = part.get("state")
-    if state == "output-available":
-        output = part.get("output")
-        content = output if isinstance(output, str) else json.dumps(output)
-    elif state == "output-error":
-        content = str(part.get("errorText", "error"))
-    else:
-        return None
-    arguments = json.dumps(part.get("input") if part.get("input") is not None else {})
-    return str(part.get("toolCallId", "")), name, arguments, content
-
-
-def _joined_text(parts: Sequence[Mapping[str, Any]]) -> str:
-    return "".join(str(p.get("text", "")) for p in parts if p.get("type") == "text")

@@ -7,7 +7,9 @@ The page (index.html) talks the Vercel AI SDK UI message stream protocol, the
 one React's ``useChat`` reads, served by ``agentkit.ui.chat_app``: text
 streams in, tool calls show their arguments as they stream and then their
 results, and the Stop button aborts the request, which cancels the run on the
-server (tools cancelled, model connection closed).
+server (tools cancelled, model connection closed). ``delete_note`` needs
+approval: the run pauses, the page shows Approve / Deny, and the answer
+resumes the run (try "delete the note 'shopping'").
 
 The model is ``AGENTKIT_BASE_URL`` (+ ``AGENTKIT_MODEL``/``AGENTKIT_API_KEY``)
 when set, else agentkit's offline scripted model.
@@ -104,11 +106,30 @@ async def research(context: RunContext[Any], topic: str, seconds: float = 3.0) -
     return f"{topic}: nothing surprising found after {seconds:g} s of research."
 
 
+# The user's notes: an in-memory store for the tool that asks first.
+NOTES = {"shopping": "rice, eggs, limes", "ideas": "a chat page that asks before it acts"}
+
+
+@tool(needs_approval=True)
+def delete_note(title: str) -> str:
+    """Delete one of the user's notes (the user approves each deletion).
+
+    Args:
+        title: The note's title, for example "shopping".
+    """
+    if NOTES.pop(title, None) is None:
+        raise ValueError(f"there is no note {title!r} (notes: {', '.join(NOTES) or 'none'})")
+    return f"deleted the note {title!r}"
+
+
+DEFAULT_TOOLS = [calculate, current_time, research, delete_note]
+
+
 def build_app(model: OpenAIChatModel, tools: Sequence[Tool[..., Any]] | None = None) -> ASGIApp:
     """The whole site: ``GET /`` serves the page, ``POST /api/chat`` runs the agent."""
     agent = Agent(
         model,
-        tools=list(tools) if tools is not None else [calculate, current_time, research],
+        tools=list(tools) if tools is not None else DEFAULT_TOOLS,
         instructions="You are a helpful assistant. Use tools when they help.",
     )
     chat = chat_app(agent)

@@ -1,8 +1,9 @@
 // Reads a UI message stream from an agentkit endpoint with the AI SDK's own
 // parser (schema-validated chunks, then readUIMessageStream, as useChat does)
-// and prints {status, header, chunks, message} as JSON.
-// Usage: node parse_ui_stream.mjs <ai|ai-v5> <url> <json-body>
-const [packageName, url, body] = process.argv.slice(2);
+// and prints {status, header, chunks, message} as JSON. With a message, the
+// stream continues it (as useChat continues a reply after approvals).
+// Usage: node parse_ui_stream.mjs <ai|ai-v5> <url> <json-body> [json-message]
+const [packageName, url, body, continued] = process.argv.slice(2);
 const ai = await import(packageName);
 // Each `ai` version with the provider-utils it was built with.
 const utils = await import(
@@ -31,7 +32,9 @@ const parsed = utils
 let message = null;
 let error = null;
 try {
-  for await (const snapshot of ai.readUIMessageStream({ stream: parsed, terminateOnError: true })) {
+  const options = { stream: parsed, terminateOnError: true };
+  if (continued) options.message = JSON.parse(continued);
+  for await (const snapshot of ai.readUIMessageStream(options)) {
     message = snapshot;
   }
 } catch (thrown) {

@@ -151,3 +151,73 @@ def test_stop_cancels_the_run_on_the_server(page: Any) -> None:
             assert wait_until(lambda: model_server.open_connections == 0, timeout=5), (
                 "the model connection was left open after Stop"
             )
+
+
+def _ask_to_delete_a_note(page: Any, url: str) -> Any:
+    """Asks the offline model to delete a note; returns the approval card."""
+    page.goto(url)
+    page.fill("#input", "Please delete the note 'shopping'.")
+    page.click("#send")
+    card = page.locator("[data-testid=tool-delete_note] [data-testid=approval]")
+    card.wait_for(timeout=10_000)
+    page.wait_for_function(
+        "document.querySelector('.status').textContent === 'waiting for your approval'",
+        timeout=10_000,
+    )
+    return card
+
+
+def _wait_for_the_answer(page: Any) -> None:
+    page.wait_for_function(
+        "document.querySelectorAll('.status').length === 2 && "
+        "document.querySelectorAll('.status')[1].textContent === 'done (stop)'",
+        timeout=10_000,
+    )
+
+
+def test_approve_runs_the_tool_and_the_reply_goes_on(page: Any) -> None:
+    example = _load_example()
+    with ScriptedServer(responder=OfflineAssistant(chunk_delay=0.005)) as model_server:
+        model = OpenAIChatModel("offline", base_url=model_server.base_url, api_key="k")
+        with serve_asgi(example.build_app(model)) as url:
+            card = _ask_to_delete_a_note(page, url)
+            assert "shopping" in example.NOTES, "the tool ran before it was approved"
+            assert len(model_server.requests) == 1
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "browser-chat-approval.png"), full_page=True)
+            card.locator("[data-testid=approve]").click()
+            _wait_for_the_answer(page)
+            page.screenshot(path=str(ARTIFACTS / "browser-chat-approved.png"), full_page=True)
+            tool_card = page.locator("[data-testid=tool-delete_note]")
+            assert "deleted the note 'shopping'" in tool_card.inner_text()
+            assert page.locator("[data-testid=assistant]").count() == 1  # the same reply went on
+            answer = page.locator("[data-testid=assistant]").inner_text()
+            assert "delete_note: deleted the note 'shopping'" in answer
+    assert "shopping" not in example.NOTES
+    assert len(model_server.requests) == 2
+    sent = model_server.requests[-1].json()["messages"]
+    assert sent[-1] == {
+        "role": "tool",
+        "tool_call_id": sent[-2]["tool_calls"][0]["id"],
+        "content": "deleted the note 'shopping'",
+    }
+
+
+def test_deny_never_runs_the_tool(page: Any) -> None:
+    example = _load_example()
+    with ScriptedServer(responder=OfflineAssistant(chunk_delay=0.005)) as model_server:
+        model = OpenAIChatModel("offline", base_url=model_server.base_url, api_key="k")
+        with serve_asgi(example.build_app(model)) as url:
+            card = _ask_to_delete_a_note(page, url)
+            card.locator("[data-testid=deny]").click()
+            _wait_for_the_answer(page)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "browser-chat-denied.png"), full_page=True)
+            result = page.locator("[data-testid=tool-delete_note] [data-testid=tool-result]")
+            assert "denied" in result.inner_text()
+            answer = page.locator("[data-testid=assistant]").inner_text()
+            assert "delete_note: Not run: the user denied this tool call." in answer
+    assert example.NOTES["shopping"] == "rice, eggs, limes"
+    sent = model_server.requests[-1].json()["messages"]
+    assert sent[-1]["role"] == "tool"
+    assert sent[-1]["content"] == "Not run: the user denied this tool call."

@@ -176,7 +176,7 @@ def test_ui_messages_become_openai_messages_step_by_step() -> None:
         {"role": "user", "content": "Weather in Hanoi?"},
         {
             "role": "assistant",
-            "content": None,
+            "content": "",
             "tool_calls": [
                 {
                     "id": "call_a",
