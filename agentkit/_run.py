@@ -26,7 +26,15 @@ from ._errors import (
     UsageError,
     attach_result,
 )
-from ._events import ApprovalResolved, RunFailed, RunFinished, RunStarted, TurnFinished, TurnStarted
+from ._events import (
+    ApprovalResolved,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    ToolResult,
+    TurnFinished,
+    TurnStarted,
+)
 from ._logging import get_logger
 from ._messages import AssistantMessage, Usage
 from ._output import OutputInvalid, OutputSchema
@@ -223,7 +231,17 @@ class Run:
         outcome = await runner.run(turn, request)
         self._keep_what_was_sent(messages, outcome.sent_messages)
         self._record_turn(outcome)
+        await self._answer_output_calls(outcome)
         return outcome
+
+    async def _answer_output_calls(self, outcome: TurnOutcome) -> None:
+        """A `ToolResult` for each output call, with the answer the
+        conversation got, so UIs close the call as they close any other."""
+        answers = outcome.output_answers()
+        for item in outcome.output_calls:
+            invalid = item.invalid is not None
+            answer = answers[item.call.id]
+            await self._sink(ToolResult(item.call.id, item.call.name, answer, invalid, 0.0))
 
     # ---------------------------------------------------------------- output
 

@@ -144,6 +144,20 @@ async def test_a_valid_final_result_ends_the_run_without_another_turn() -> None:
     }
 
 
+async def test_each_output_call_is_closed_by_a_tool_result_event() -> None:
+    # UIs close a call on its tool.result; the output call gets one too, with
+    # the answer the conversation holds (invalid ones with their problems).
+    script = [output_call({"city": "Hanoi"}), output_call(HANOI)]
+    recorder = Recorder()
+    async with scripted_agent(script, output_type=Forecast) as (agent, _server):
+        await agent.run("Forecast?", on_event=recorder)
+    first, second = recorder.of_type("tool.result")
+    assert (first.name, first.is_error) == ("final_result", True)
+    assert "temp_c" in first.output
+    assert (second.output, second.is_error) == ("Final result accepted.", False)
+    assert recorder.types.index("tool.result") < recorder.types.index("turn.finished")
+
+
 async def test_the_output_after_a_tool_turn_leaves_only_real_calls_in_tool_calls() -> None:
     registry, asked = weather_tools()
     script = [tool_call_response([("get_weather", {"city": "Hanoi"})]), output_call(HANOI)]
