@@ -25,7 +25,7 @@ import json
 import os
 from typing import Any
 
-from ._errors import MalformedChunkError, excerpt
+from ._errors import MalformedChunkError
 from ._events import (
     Event,
     ReasoningDelta,
@@ -406,8 +406,8 @@ def _shallow(value: Any, field: str) -> Any:
     Checked only on these rare fields, not on every chunk."""
     if too_deep(value):
         raise MalformedChunkError(
-            f"The stream sent a chunk whose {field} nests more than {MAX_DEPTH} levels deep.",
-            payload=excerpt(repr(value)),
+            f"The stream sent a chunk whose {field} is nested more than {MAX_DEPTH} levels deep.",
+            payload=f"<{field}: a {type(value).__name__} nested too deep to show>",
         )
     return value
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _chunks
 from ._accumulate import StreamAccumulator
 from ._chunks import DONE, chunk_from_event, chunk_from_payload
 from ._errors import MalformedChunkError, StreamError, excerpt
@@ -85,10 +86,20 @@ class TurnDecoder:
     def _apply(self, blocks: list[bytes]) -> list[Event]:
         events: list[Event] = []
         add_into = self.accumulator.add_into
+        loads = _chunks.fast_loads
         chunk: Any = None
         try:
             for block in blocks:
                 if block[:6] == b"data: " and b"\n" not in block:  # the common block
+                    # The fast path of `chunk_from_payload`, inline: a chunk
+                    # costs a few microseconds, a call a tenth of one.
+                    try:
+                        chunk = loads(block[6:])
+                    except (ValueError, StopIteration, RecursionError):
+                        chunk = None
+                    if chunk.__class__ is dict and not chunk.get("error"):
+                        add_into(chunk, events)
+                        continue
                     chunk = chunk_from_payload(block[6:])
                 elif block[:1] == b":" and b"\n" not in block:
                     continue  # a comment: a keep-alive

@@ -18,7 +18,11 @@ in turn:
 The figure is client CPU time (``time.process_time``) per 1,000 chunks, median
 of the repetitions, with the spread.
 
-Run: ``python benchmarks/wire.py [--repeat N] [--backend asyncio|trio]``.
+agentkit parses chunks with orjson when it is installed (``agentkit[speed]``),
+else with the standard library's scanner; ``--stdlib-json`` measures the
+latter with orjson installed.
+
+Run: ``python benchmarks/wire.py [--repeat N] [--backend asyncio|trio] [--stdlib-json]``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 import anyio
 import httpx
 
-from agentkit import OpenAIChatModel
+from agentkit import OpenAIChatModel, _chunks
 from agentkit.testing import ScriptedResponse, ScriptedServer, sse_bytes
 
 TEXT_CHUNKS = 20_000
@@ -206,7 +210,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--backend", default="asyncio", choices=["asyncio", "trio"])
+    parser.add_argument(
+        "--stdlib-json",
+        action="store_true",
+        help="parse chunks with the standard library even when orjson is installed",
+    )
     args = parser.parse_args()
+    if args.stdlib_json:
+        _chunks.fast_loads = _chunks.scan_loads
+    json_parser = "stdlib" if _chunks.fast_loads is _chunks.scan_loads else "orjson"
     streams = {"text": text_stream(), "tools": tool_stream()}
     context = multiprocessing.get_context("spawn")
     port_queue, stop = context.Queue(), context.Event()
@@ -215,7 +227,8 @@ def main() -> None:
     try:
         base_url = port_queue.get(timeout=30)
         print(
-            f"backend={args.backend} repeat={args.repeat} (client CPU ms per 1,000 chunks, median)"
+            f"backend={args.backend} repeat={args.repeat} json={json_parser} "
+            "(client CPU ms per 1,000 chunks, median)"
         )
         readers = {"agentkit": run_agentkit, "lines": run_lines, "bytes": run_bytes}
         for stream in ("text", "tools"):

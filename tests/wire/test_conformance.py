@@ -40,7 +40,7 @@ from _streams import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentkit import AssistantMessage, Event, ProviderStreamError
+from agentkit import AssistantMessage, Event, ProviderStreamError, _chunks
 from agentkit.testing import ScriptedServer, raw_response
 
 pytestmark = ASYNC_TESTS
@@ -142,6 +142,29 @@ async def test_recorded_stream_over_http(path: Path | None) -> None:
 @pytest.mark.parametrize("path", stream_params())
 def test_recorded_stream_in_process(path: Path | None) -> None:
     path = require(path)
+    reading = read_in_process(path.read_bytes())
+    assert reading.complete
+    assert summary(reading.message) == load_expected(path)
+
+
+def _json_parsers() -> list[Any]:
+    parsers = [pytest.param(_chunks.scan_loads, id="stdlib")]
+    try:
+        import orjson
+    except ImportError:
+        return parsers
+    return [*parsers, pytest.param(orjson.loads, id="orjson")]
+
+
+@pytest.mark.parametrize("loads", _json_parsers())
+@pytest.mark.parametrize("path", stream_params())
+def test_recorded_stream_with_each_json_parser(
+    path: Path | None, loads: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fast path parses with orjson when it is installed, else with the
+    # standard library's scanner: both read every stream the same.
+    path = require(path)
+    monkeypatch.setattr(_chunks, "fast_loads", loads)
     reading = read_in_process(path.read_bytes())
     assert reading.complete
     assert summary(reading.message) == load_expected(path)

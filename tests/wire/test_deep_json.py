@@ -119,7 +119,7 @@ async def test_a_chunk_nested_just_past_the_limit_is_malformed_too() -> None:
     data = sse(calls(call(0, id="c", name="f", arguments=json.loads(arguments))))
     async with ScriptedServer([raw_response(data)]) as server, make_model(server) as model:
         _, error = await failed_turn(model, MalformedChunkError)
-    assert "nests more than" in str(error)
+    assert "nested more than" in str(error)
 
 
 async def test_a_deep_error_event_is_a_provider_error() -> None:
