@@ -18,6 +18,7 @@ import httpx
 from .._errors import BadRequestError
 from .._logging import get_logger
 from .._round_trip import ROUND_TRIP_FIELDS, rejected_fields, without_fields
+from ._policy import Timeouts
 
 __all__ = ["ChatRequest", "EndpointQuirks"]
 
@@ -55,11 +56,11 @@ class ChatRequest:
         headers: Every header, ``Authorization`` included.
         body: The JSON body (owned by this request).
         quirks: The model client's `EndpointQuirks`, read at each `build`.
-        connect_timeout: Bounds connecting, waiting for a pooled connection
-            and sending the request.
+        timeouts: ``connect`` bounds connecting and sending the request,
+            ``pool`` the wait for a free pooled connection.
     """
 
-    __slots__ = ("_messages", "_quirks", "body", "connect_timeout", "headers", "url")
+    __slots__ = ("_messages", "_quirks", "body", "headers", "timeouts", "url")
 
     def __init__(
         self,
@@ -67,14 +68,14 @@ class ChatRequest:
         headers: Mapping[str, str],
         body: dict[str, Any],
         quirks: EndpointQuirks,
-        connect_timeout: float | None,
+        timeouts: Timeouts,
     ) -> None:
         self.url = url
         self.headers = dict(headers)
         self.body = body
         self._messages = body["messages"]
         self._quirks = quirks
-        self.connect_timeout = connect_timeout
+        self.timeouts = timeouts
 
     def build(self, client: httpx.AsyncClient, *, read_timeout: float | None) -> httpx.Request:
         """The ``httpx.Request`` to send now; ``read_timeout`` bounds each read."""
@@ -83,8 +84,8 @@ class ChatRequest:
         strip = self._quirks.fields_to_strip()
         if strip:
             self.body["messages"] = without_fields(self._messages, strip)
-        connect = self.connect_timeout
-        timeout = httpx.Timeout(connect=connect, read=read_timeout, write=connect, pool=connect)
+        connect, pool = self.timeouts.connect, self.timeouts.pool
+        timeout = httpx.Timeout(connect=connect, read=read_timeout, write=connect, pool=pool)
         return client.build_request(
             "POST", self.url, json=self.body, headers=self.headers, timeout=timeout
         )

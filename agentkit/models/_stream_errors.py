@@ -15,7 +15,16 @@ def timed_out_before_stream(
     error: httpx.TimeoutException, chat_url: str, timeouts: Timeouts
 ) -> APITimeoutError:
     """An httpx timeout before the first chunk (retried by the caller)."""
-    if isinstance(error, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+    if isinstance(error, httpx.PoolTimeout):
+        return APITimeoutError(
+            f"Waited {timeouts.pool} s for a free connection to {chat_url} (pool timeout): "
+            "every connection of the model's pool was busy with other turns. Raise "
+            "OpenAIChatModel(max_connections=...) (or the limits of your own http_client), "
+            "or Timeouts(pool=...).",
+            phase="pool",
+            seconds=timeouts.pool or 0.0,
+        )
+    if isinstance(error, httpx.ConnectTimeout):
         return APITimeoutError(
             f"Timed out connecting to {chat_url} (connect timeout {timeouts.connect} s).",
             phase="connect",
