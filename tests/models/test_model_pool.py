@@ -75,13 +75,13 @@ async def test_the_pool_wait_has_its_own_bound_and_message() -> None:
     async with (
         holding_server(1.2) as server,
         make_model(server, timeout=timeouts, max_connections=2, max_retries=1) as model,
+        anyio.create_task_group() as task_group,
     ):
-        async with anyio.create_task_group() as task_group:
-            task_group.start_soon(hold, model)
-            task_group.start_soon(hold, model)
-            assert await eventually(lambda: len(server.requests) == 2)
-            events, error = await failed_turn(model, APITimeoutError, ASK)
-            task_group.cancel_scope.cancel()
+        task_group.start_soon(hold, model)
+        task_group.start_soon(hold, model)
+        assert await eventually(lambda: len(server.requests) == 2)
+        events, error = await failed_turn(model, APITimeoutError, ASK)
+        task_group.cancel_scope.cancel()
     assert error.phase == "pool"
     assert error.seconds == 0.2
     message = str(error)
@@ -99,12 +99,12 @@ async def test_first_chunk_bounds_the_pool_wait_when_it_has_no_bound() -> None:
     async with (
         holding_server(1.2) as server,
         make_model(server, timeout=timeouts, max_connections=1, max_retries=0) as model,
+        anyio.create_task_group() as task_group,
     ):
-        async with anyio.create_task_group() as task_group:
-            task_group.start_soon(hold, model)
-            assert await eventually(lambda: len(server.requests) == 1)
-            _, error = await failed_turn(model, APITimeoutError, ASK)
-            task_group.cancel_scope.cancel()
+        task_group.start_soon(hold, model)
+        assert await eventually(lambda: len(server.requests) == 1)
+        _, error = await failed_turn(model, APITimeoutError, ASK)
+        task_group.cancel_scope.cancel()
     assert error.phase == "first_chunk"
 
 
