@@ -60,7 +60,16 @@ class ChatRequest:
             ``pool`` the wait for a free pooled connection.
     """
 
-    __slots__ = ("_messages", "_quirks", "body", "headers", "timeouts", "url")
+    __slots__ = (
+        "_extensions",
+        "_messages",
+        "_quirks",
+        "body",
+        "headers",
+        "timeouts",
+        "url",
+        "waiting_for_connection",
+    )
 
     def __init__(
         self,
@@ -76,6 +85,9 @@ class ChatRequest:
         self._messages = body["messages"]
         self._quirks = quirks
         self.timeouts = timeouts
+        self.waiting_for_connection = False
+        """Whether the last build is still waiting for a free pooled connection."""
+        self._extensions: dict[str, Any] = {}
 
     def build(self, client: httpx.AsyncClient, *, read_timeout: float | None) -> httpx.Request:
         """The ``httpx.Request`` to send now; ``read_timeout`` bounds each read."""
@@ -86,9 +98,19 @@ class ChatRequest:
             self.body["messages"] = without_fields(self._messages, strip)
         connect, pool = self.timeouts.connect, self.timeouts.pool
         timeout = httpx.Timeout(connect=connect, read=read_timeout, write=connect, pool=pool)
-        return client.build_request(
+        request = client.build_request(
             "POST", self.url, json=self.body, headers=self.headers, timeout=timeout
         )
+        # httpcore reports the request's first step on a connection through
+        # this hook; it then unhooks itself, so later steps cost nothing.
+        self.waiting_for_connection = True
+        self._extensions = request.extensions
+        request.extensions["trace"] = self._got_connection
+        return request
+
+    async def _got_connection(self, step: str, info: dict[str, Any]) -> None:
+        self.waiting_for_connection = False
+        self._extensions.pop("trace", None)
 
     @property
     def sent_messages(self) -> list[Any]:

@@ -263,9 +263,14 @@ class StreamedTurn:
                 )
                 raise _RetryableError(unreachable) from error
         await self._close_response()
+        waiting = self._request.waiting_for_connection
         if deadline <= first_chunk_deadline:
-            raise too_late_for_first_chunk(timeouts, total_expired=True)
-        raise _RetryableError(too_late_for_first_chunk(timeouts, total_expired=False))
+            raise too_late_for_first_chunk(
+                timeouts, total_expired=True, waiting_for_connection=waiting
+            )
+        raise _RetryableError(
+            too_late_for_first_chunk(timeouts, total_expired=False, waiting_for_connection=waiting)
+        )
 
     async def _send_and_read_first_chunk(
         self, deadline: float

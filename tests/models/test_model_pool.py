@@ -106,6 +106,8 @@ async def test_first_chunk_bounds_the_pool_wait_when_it_has_no_bound() -> None:
         _, error = await failed_turn(model, APITimeoutError, ASK)
         task_group.cancel_scope.cancel()
     assert error.phase == "first_chunk"
+    assert "still waiting for a free connection" in str(error)
+    assert "max_connections" in str(error)
 
 
 async def test_idle_connections_are_kept_for_the_next_turns() -> None:
