@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
@@ -34,14 +35,14 @@ def callback_sink(callbacks: EventCallback | Sequence[EventCallback] | None) -> 
         handlers = (callbacks,)
     else:
         handlers = tuple(callbacks)
+    if not handlers:
+        return _deliver_nowhere
 
     # Events come from the stream and from tool tasks at once: one at a
     # time, so an async callback is never re-entered while it awaits.
     lock = anyio.Lock(fast_acquire=True)
 
     async def deliver(event: Event) -> None:
-        if not handlers:
-            return
         async with lock:
             for handler in handlers:
                 try:
@@ -63,18 +64,29 @@ class ToolEventPump:
     """Carries `CustomEvent`s emitted by tools (with ``RunContext.emit``) to
     the run's sink, in order. ``emit`` works on the event loop and from any
     thread (worker threads of sync tools, or a tool's own threads); after the
-    run ended it does nothing. Create it on the run's event loop."""
+    run ended it does nothing. Create it on the run's event loop.
+
+    Most runs emit nothing: the queue and the task that delivers it are made
+    with the first event (in the task group given to `attach`)."""
 
     def __init__(self) -> None:
         self._loop_token = anyio.lowlevel.current_token()
         self._loop_thread = threading.get_ident()
-        self._send: MemoryObjectSendStream[CustomEvent]
-        self._receive: MemoryObjectReceiveStream[CustomEvent]
-        self._send, self._receive = anyio.create_memory_object_stream[CustomEvent](math.inf)
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self._sink: EventSink | None = None
+        self._send: MemoryObjectSendStream[CustomEvent] | None = None
+        self._receive: MemoryObjectReceiveStream[CustomEvent] | None = None
+        self._closed = False
         # Counted on the event loop thread only (emit hops there first).
         self._queued = 0
         self._delivered = 0
         self._progress: anyio.Event | None = None
+
+    def attach(self, task_group: anyio.abc.TaskGroup, sink: EventSink) -> None:
+        """Deliver to ``sink`` from a task of ``task_group``, started with the
+        first event."""
+        self._task_group = task_group
+        self._sink = sink
 
     def emit(self, event: CustomEvent) -> None:
         """Queue ``event`` (sync; callable from any thread)."""
@@ -86,12 +98,13 @@ class ToolEventPump:
         except (anyio.ClosedResourceError, RuntimeError):
             pass  # the run is over (or its event loop is gone): nobody is listening
 
-    async def pump(self, sink: EventSink) -> None:
+    async def _pump(self, receive: MemoryObjectReceiveStream[CustomEvent]) -> None:
         """Forward queued events until `close` is called and all are sent."""
-        async with self._receive:
-            async for event in self._receive:
+        assert self._sink is not None
+        async with receive:
+            async for event in receive:
                 try:
-                    await sink(event)
+                    await self._sink(event)
                 finally:
                     self._delivered += 1
                     progress, self._progress = self._progress, None
@@ -108,17 +121,29 @@ class ToolEventPump:
             await self._progress.wait()
 
     def _queue(self, event: CustomEvent) -> None:
+        if self._send is None:
+            if self._closed or self._task_group is None:
+                raise anyio.ClosedResourceError
+            self._send, self._receive = anyio.create_memory_object_stream[CustomEvent](math.inf)
+            self._task_group.start_soon(self._pump, self._receive)
         self._send.send_nowait(event)
         self._queued += 1
 
     def close(self) -> None:
-        """No more events: `pump` returns once the queue is drained."""
-        self._send.close()
+        """No more events: the delivering task ends once the queue is drained."""
+        self._closed = True
+        if self._send is not None:
+            self._send.close()
 
     def discard(self) -> None:
         """Release both ends (the run is over, or was cancelled)."""
-        self._send.close()
-        self._receive.close()
+        self.close()
+        if self._receive is not None:
+            self._receive.close()
+
+
+async def _deliver_nowhere(event: Event) -> None:
+    """The sink of a run without callbacks."""
 
 
 def _name_of(handler: Any) -> str:

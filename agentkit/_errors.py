@@ -133,8 +133,9 @@ class APITimeoutError(ModelError):
     """A configured timeout expired.
 
     Attributes:
-        phase: Which timeout expired: ``"connect"``, ``"write"`` (sending the
-            request), ``"first_chunk"``, ``"chunk_gap"`` or ``"total"``.
+        phase: Which timeout expired: ``"pool"`` (waiting for a free
+            connection), ``"connect"``, ``"write"`` (sending the request),
+            ``"first_chunk"``, ``"chunk_gap"`` or ``"total"``.
         seconds: The configured limit that was exceeded.
     """
 

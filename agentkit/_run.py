@@ -39,6 +39,7 @@ from ._logging import get_logger
 from ._messages import AssistantMessage, Usage
 from ._output import OutputInvalid, OutputSchema
 from ._result import RunResult, ToolCallRecord
+from ._slots import ToolSlots
 from ._tool_calls import CallEnvironment, TurnToolCalls
 from ._tracing import NO_TRACE, RunTrace, Tracer
 from ._turn import ChatModel, TurnOutcome, TurnRequest, TurnRunner
@@ -101,7 +102,7 @@ class Run:
         self._records: list[ToolCallRecord] = []
         self._turns = 0
         self._last = AssistantMessage()
-        self._limiter = anyio.CapacityLimiter(settings.max_parallel_tools)
+        self._limiter = ToolSlots(settings.max_parallel_tools)
         self._tools = registry  # the run's tools, sources' included, once opened
         self._definitions: list[dict[str, Any]] | None = None
         self._scope: anyio.CancelScope | None = None
@@ -127,7 +128,7 @@ class Run:
         result: RunResult[Any] | None = None
         try:
             async with anyio.create_task_group() as task_group:
-                task_group.start_soon(pump.pump, self._sink_or_abort)
+                pump.attach(task_group, self._sink_or_abort)
                 with anyio.CancelScope() as self._scope:
                     try:
                         result = await self._loop_with_tools(pump)

@@ -42,16 +42,11 @@ from ._events import ApprovalRequested, ApprovalResolved, Event, ToolResult
 from ._logging import get_logger
 from ._messages import ToolCall
 from ._result import ToolCallRecord
+from ._slots import ToolSlots
 from ._tracing import NO_TRACE, RunTrace
 from .tools import Tool, ToolOutcome, ToolRegistry
 
 __all__ = ["CallEnvironment", "TurnToolCalls"]
-
-
-def _set_event() -> anyio.Event:
-    event = anyio.Event()
-    event.set()
-    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +54,7 @@ class CallEnvironment:
     """What every tool call of a run shares."""
 
     registry: ToolRegistry
-    limiter: anyio.CapacityLimiter
+    limiter: ToolSlots
     sink: EventSink
     abort: Callable[[Exception], None]
     """Stops the whole run with an error (a callback or the approver failed)."""
@@ -95,7 +90,7 @@ class TurnToolCalls:
         self._stopped = False
         # Approval requests are made in the order the calls became ready:
         # each waits for the previous one's turn (tasks start in any order).
-        self._last_in_line = _set_event()
+        self._last_in_line: anyio.Event | None = None
 
     def on_ready(self, call: ToolCall) -> None:
         """A call was sealed: start it now, or defer it to the turn's end."""
@@ -145,7 +140,7 @@ class TurnToolCalls:
             return
         self._started[call.id] = _Started(call)
         tool = self._env.registry.get(call.name)
-        line: tuple[anyio.Event, anyio.Event] | None = None
+        line: tuple[anyio.Event | None, anyio.Event] | None = None
         if approval is None and tool is not None and tool.needs_approval is not False:
             line = (self._last_in_line, anyio.Event())
             self._last_in_line = line[1]
@@ -157,13 +152,14 @@ class TurnToolCalls:
         self,
         call: ToolCall,
         approval: Approval | None,
-        line: tuple[anyio.Event, anyio.Event] | None,
+        line: tuple[anyio.Event | None, anyio.Event] | None,
     ) -> None:
         tool = self._env.registry.get(call.name)
         if line is not None and tool is not None:
             previous, mine = line
             try:
-                await previous.wait()
+                if previous is not None:
+                    await previous.wait()
                 decision = await self._approval(call, tool)
             finally:
                 mine.set()

@@ -47,8 +47,8 @@ class Timeouts:
     think for minutes before their first token.
 
     Attributes:
-        connect: Establishing the connection (and waiting for a pooled one);
-            also bounds sending the request. Retried when it expires.
+        connect: Establishing a new connection; also bounds sending the
+            request. Retried when it expires.
         first_chunk: From sending the request to the first chunk, in total
             (catches a server that keeps the connection busy with keep-alive
             comments but never starts). Retried when it expires.
@@ -60,12 +60,17 @@ class Timeouts:
             after, the turn fails with `StreamTimeoutError` (phase
             ``"chunk_gap"``) carrying the partial message.
         total: The whole turn, retries included; checked between reads.
+        pool: Waiting for a free connection when all of the model's
+            ``max_connections`` are busy. None (the default): no bound of its
+            own; the wait still counts towards ``first_chunk`` and ``total``.
+            Retried when it expires (`APITimeoutError` with phase ``"pool"``).
     """
 
     connect: float | None = _DEFAULT_CONNECT
     first_chunk: float | None = 300.0
     chunk_gap: float | None = 120.0
     total: float | None = None
+    pool: float | None = None
 
     @classmethod
     def coerce(cls, value: float | Timeouts | None) -> Timeouts:

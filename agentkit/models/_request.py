@@ -18,6 +18,7 @@ import httpx
 from .._errors import BadRequestError
 from .._logging import get_logger
 from .._round_trip import ROUND_TRIP_FIELDS, rejected_fields, without_fields
+from ._policy import Timeouts
 
 __all__ = ["ChatRequest", "EndpointQuirks"]
 
@@ -55,11 +56,20 @@ class ChatRequest:
         headers: Every header, ``Authorization`` included.
         body: The JSON body (owned by this request).
         quirks: The model client's `EndpointQuirks`, read at each `build`.
-        connect_timeout: Bounds connecting, waiting for a pooled connection
-            and sending the request.
+        timeouts: ``connect`` bounds connecting and sending the request,
+            ``pool`` the wait for a free pooled connection.
     """
 
-    __slots__ = ("_messages", "_quirks", "body", "connect_timeout", "headers", "url")
+    __slots__ = (
+        "_extensions",
+        "_messages",
+        "_quirks",
+        "body",
+        "headers",
+        "timeouts",
+        "url",
+        "waiting_for_connection",
+    )
 
     def __init__(
         self,
@@ -67,14 +77,17 @@ class ChatRequest:
         headers: Mapping[str, str],
         body: dict[str, Any],
         quirks: EndpointQuirks,
-        connect_timeout: float | None,
+        timeouts: Timeouts,
     ) -> None:
         self.url = url
         self.headers = dict(headers)
         self.body = body
         self._messages = body["messages"]
         self._quirks = quirks
-        self.connect_timeout = connect_timeout
+        self.timeouts = timeouts
+        self.waiting_for_connection = False
+        """Whether the last build is still waiting for a free pooled connection."""
+        self._extensions: dict[str, Any] = {}
 
     def build(self, client: httpx.AsyncClient, *, read_timeout: float | None) -> httpx.Request:
         """The ``httpx.Request`` to send now; ``read_timeout`` bounds each read."""
@@ -83,11 +96,21 @@ class ChatRequest:
         strip = self._quirks.fields_to_strip()
         if strip:
             self.body["messages"] = without_fields(self._messages, strip)
-        connect = self.connect_timeout
-        timeout = httpx.Timeout(connect=connect, read=read_timeout, write=connect, pool=connect)
-        return client.build_request(
+        connect, pool = self.timeouts.connect, self.timeouts.pool
+        timeout = httpx.Timeout(connect=connect, read=read_timeout, write=connect, pool=pool)
+        request = client.build_request(
             "POST", self.url, json=self.body, headers=self.headers, timeout=timeout
         )
+        # httpcore reports the request's first step on a connection through
+        # this hook; it then unhooks itself, so later steps cost nothing.
+        self.waiting_for_connection = True
+        self._extensions = request.extensions
+        request.extensions["trace"] = self._got_connection
+        return request
+
+    async def _got_connection(self, step: str, info: dict[str, Any]) -> None:
+        self.waiting_for_connection = False
+        self._extensions.pop("trace", None)
 
     @property
     def sent_messages(self) -> list[Any]:

@@ -94,6 +94,7 @@ class StreamedTurn:
         self._events: AsyncIterator[Event] | None = None
         self._response: httpx.Response | None = None
         self._closed = False
+        self._finished = False
 
     async def __aenter__(self) -> StreamedTurn:
         return self
@@ -133,6 +134,8 @@ class StreamedTurn:
         if self._closed:
             return
         self._closed = True
+        if self._finished:  # the stream ended and released its connection
+            return
         with anyio.CancelScope(shield=True):
             if self._events is not None:
                 await self._events.aclose()  # type: ignore[attr-defined]
@@ -204,10 +207,26 @@ class StreamedTurn:
                     raise interrupted(
                         accumulator, "the stream ended without [DONE] and without a finish_reason"
                     )
-            await _drain(byte_stream)
+            await self._drain(byte_stream)
         finally:
-            with anyio.CancelScope(shield=True):
-                await self._close_response()
+            if self._response is not None and not self._response.is_closed:
+                with anyio.CancelScope(shield=True):
+                    await self._close_response()
+        self._finished = True
+
+    async def _drain(self, byte_stream: AsyncIterator[bytes]) -> None:
+        """Read what follows ``[DONE]`` (normally just the end of the HTTP
+        body) so the connection goes back to the pool instead of being
+        closed; nothing to do when httpx already read the body to its end."""
+        response = self._response
+        if response is None or response.is_closed:
+            return
+        with anyio.move_on_after(_DRAIN_SECONDS):
+            try:
+                async for _ in byte_stream:
+                    pass
+            except httpx.TransportError:
+                pass
 
     def _raise_payload_error(self) -> None:
         error = self._decoder.error
@@ -244,9 +263,14 @@ class StreamedTurn:
                 )
                 raise _RetryableError(unreachable) from error
         await self._close_response()
+        waiting = self._request.waiting_for_connection
         if deadline <= first_chunk_deadline:
-            raise too_late_for_first_chunk(timeouts, total_expired=True)
-        raise _RetryableError(too_late_for_first_chunk(timeouts, total_expired=False))
+            raise too_late_for_first_chunk(
+                timeouts, total_expired=True, waiting_for_connection=waiting
+            )
+        raise _RetryableError(
+            too_late_for_first_chunk(timeouts, total_expired=False, waiting_for_connection=waiting)
+        )
 
     async def _send_and_read_first_chunk(
         self, deadline: float
@@ -297,14 +321,3 @@ def _body(response: httpx.Response) -> AsyncIterator[bytes]:
 
 def _deadline(seconds: float | None) -> float:
     return math.inf if seconds is None else time.monotonic() + seconds
-
-
-async def _drain(byte_stream: AsyncIterator[bytes]) -> None:
-    """Read what follows ``[DONE]`` (normally just the end of the HTTP body)
-    so the connection goes back to the pool instead of being closed."""
-    with anyio.move_on_after(_DRAIN_SECONDS):
-        try:
-            async for _ in byte_stream:
-                pass
-        except httpx.TransportError:
-            pass

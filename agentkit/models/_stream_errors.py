@@ -15,7 +15,16 @@ def timed_out_before_stream(
     error: httpx.TimeoutException, chat_url: str, timeouts: Timeouts
 ) -> APITimeoutError:
     """An httpx timeout before the first chunk (retried by the caller)."""
-    if isinstance(error, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+    if isinstance(error, httpx.PoolTimeout):
+        return APITimeoutError(
+            f"Waited {timeouts.pool} s for a free connection to {chat_url} (pool timeout): "
+            "every connection of the model's pool was busy with other turns. Raise "
+            "OpenAIChatModel(max_connections=...) (or the limits of your own http_client), "
+            "or Timeouts(pool=...).",
+            phase="pool",
+            seconds=timeouts.pool or 0.0,
+        )
+    if isinstance(error, httpx.ConnectTimeout):
         return APITimeoutError(
             f"Timed out connecting to {chat_url} (connect timeout {timeouts.connect} s).",
             phase="connect",
@@ -36,21 +45,30 @@ def timed_out_before_stream(
     )
 
 
-def too_late_for_first_chunk(timeouts: Timeouts, *, total_expired: bool) -> APITimeoutError:
-    """The first chunk did not come in time (``first_chunk``, or ``total``)."""
+def too_late_for_first_chunk(
+    timeouts: Timeouts, *, total_expired: bool, waiting_for_connection: bool = False
+) -> APITimeoutError:
+    """The first chunk did not come in time (``first_chunk``, or ``total``),
+    possibly because no pooled connection became free."""
     if total_expired:
-        return APITimeoutError(
+        message = (
             f"The turn exceeded its total timeout of {timeouts.total} s before the first "
-            "chunk arrived.",
-            phase="total",
-            seconds=timeouts.total or 0.0,
+            "chunk arrived."
         )
-    return APITimeoutError(
-        f"No chunk arrived within {timeouts.first_chunk} s of sending the request "
-        "(first_chunk timeout).",
-        phase="first_chunk",
-        seconds=timeouts.first_chunk or 0.0,
-    )
+        phase, seconds = "total", timeouts.total or 0.0
+    else:
+        message = (
+            f"No chunk arrived within {timeouts.first_chunk} s of sending the request "
+            "(first_chunk timeout)."
+        )
+        phase, seconds = "first_chunk", timeouts.first_chunk or 0.0
+    if waiting_for_connection:
+        message += (
+            " The request was still waiting for a free connection: every connection of the "
+            "model's pool was busy with other turns. Raise OpenAIChatModel(max_connections=...) "
+            "(or the limits of your own http_client), or bound that wait with Timeouts(pool=...)."
+        )
+    return APITimeoutError(message, phase=phase, seconds=seconds)
 
 
 def interrupted(accumulator: StreamAccumulator, what: str) -> IncompleteStreamError:

@@ -20,6 +20,10 @@ __all__ = ["OpenAIChatModel"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
+DEFAULT_MAX_CONNECTIONS = 1000
+"""Connections a model keeps per event loop unless told otherwise: enough
+for a thousand turns streaming at once (the OpenAI SDK's default too)."""
+
 
 class OpenAIChatModel:
     """A model behind an OpenAI-compatible ``/chat/completions`` endpoint
@@ -40,7 +44,13 @@ class OpenAIChatModel:
         retry_policy: Backoff settings; see `RetryPolicy`.
         headers: Extra HTTP headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to use instead of the model's
-            own (you then close it yourself).
+            own (you then close it yourself; ``max_connections`` does not
+            apply to it).
+        max_connections: Most connections open at once, per event loop: one
+            per turn streaming at that moment. Idle connections are all kept
+            for the next turns. When every connection is busy, a new turn
+            waits for a free one (bounded by ``Timeouts(pool=...)``, and by
+            ``first_chunk`` and ``total``). None: no limit.
         include_usage: Ask for token usage (``stream_options.include_usage``).
             If the server rejects ``stream_options`` with a 400, the model
             retries once without it and stops sending it.
@@ -69,6 +79,7 @@ class OpenAIChatModel:
         retry_policy: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
         include_usage: bool = True,
         send_reasoning: bool | None = None,
         **default_params: Any,
@@ -95,6 +106,12 @@ class OpenAIChatModel:
             )
         self.retry_policy = policy
         self.headers = dict(headers or {})
+        if max_connections is not None and max_connections < 1:
+            raise UsageError(
+                f"OpenAIChatModel(max_connections={max_connections!r}): it must be at least 1 "
+                "(or None for no limit)."
+            )
+        self.max_connections = max_connections
         self._quirks = EndpointQuirks(include_usage=include_usage, send_reasoning=send_reasoning)
         self.default_params = default_params
         self._client = http_client
@@ -130,10 +147,14 @@ class OpenAIChatModel:
         if client is None:
             # No TLS context for a plain-http endpoint (local servers, tests):
             # loading the CA bundle costs ~0.2 s and no https request is made.
-            client = httpx.AsyncClient(
-                verify=self.base_url.startswith("https://"),
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            # Every idle connection is kept: one closed between two turns of a
+            # run is reopened at once, and httpcore closes idle connections
+            # beyond the keep-alive count on every request it releases.
+            limits = httpx.Limits(
+                max_connections=self.max_connections,
+                max_keepalive_connections=self.max_connections,
             )
+            client = httpx.AsyncClient(verify=self.base_url.startswith("https://"), limits=limits)
             self._clients[loop] = client
         return client
 
@@ -191,7 +212,7 @@ class OpenAIChatModel:
         headers = {"Accept": "text/event-stream", **self.headers}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        return ChatRequest(self.chat_url, headers, body, self._quirks, self.timeouts.connect)
+        return ChatRequest(self.chat_url, headers, body, self._quirks, self.timeouts)
 
 
 def _running_loop() -> object:

@@ -1,0 +1,333 @@
+"""Many concurrent runs: agentkit against a hand-written httpx loop.
+
+N runs start at once (N = 200 and 1,000 by default). Each is a 2-turn
+conversation with a `ScriptedServer` running in a separate process: the first
+turn streams 2 tool calls (the arguments in pieces), both tools are awaited,
+their results go back, and the second turn streams a 40-word answer.
+
+- agentkit: ``Agent.run`` per conversation, in one task group, with the
+  model's default settings (``max_connections`` included, unless
+  ``--max-connections`` is given);
+- raw: the loop people write over httpx, the baseline of the ratios: one
+  ``httpx.AsyncClient`` with the same limits and timeouts, ``aiter_bytes``
+  split on blank lines, ``json.loads``, content and calls accumulated by
+  index, each tool awaited, the conversation sent again.
+
+Each variant runs in a fresh subprocess, so its peak RSS (``ru_maxrss``) is
+its own; a round runs both, in alternating order. Reported per variant: wall
+time, client CPU time (``time.process_time``) and peak RSS of the measured
+runs (imports, client creation and a warm-up run come before the clock
+starts), and the runs that failed. Ratios are agentkit / raw per round:
+median, and the spread (min-max) over the rounds. Target: wall, CPU and RSS
+at most 1.3x; no error at N = 1,000.
+
+Run: ``python benchmarks/concurrency.py [--runs 200 1000] [--rounds 5]
+[--backend asyncio|trio] [--max-connections M]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+VARIANTS = ("agentkit", "raw")
+ANSWER_WORDS = 40
+CALL_FRAGMENTS = 4
+TOOL_NAME = "lookup"
+
+
+# ------------------------------------------------------------------ server
+
+
+def _serve(port_queue: Any, stop: Any) -> None:
+    from agentkit.testing import (
+        ScriptedResponse,
+        ScriptedServer,
+        sse_bytes,
+        text_chunks,
+        tool_call_chunks,
+    )
+
+    calls = [(TOOL_NAME, {"key": "alpha"}), (TOOL_NAME, {"key": "beta"})]
+    tool_turn = [sse_bytes(c) for c in tool_call_chunks(calls, fragments=CALL_FRAGMENTS)]
+    answer = " ".join(f"word{i}" for i in range(ANSWER_WORDS))
+    answer_turn = [sse_bytes(c) for c in text_chunks(answer)]
+    holder: list[ScriptedServer] = []
+
+    def responder(request: Any) -> ScriptedResponse:
+        server = holder[0]
+        if len(server.requests) > 1000:  # the log of requests is not needed here
+            server.requests.clear()
+        last = request.json()["messages"][-1]
+        return ScriptedResponse(answer_turn if last["role"] == "tool" else tool_turn)
+
+    with ScriptedServer(responder=responder) as server:
+        holder.append(server)
+        port_queue.put(server.base_url)
+        stop.wait()
+
+
+# --------------------------------------------------------------- the runs
+
+
+async def lookup(key: str) -> str:
+    """Look up a key.
+
+    Args:
+        key: The key to look up.
+    """
+    return f"the value of {key}"
+
+
+LOOKUP_DEFINITION = {
+    "type": "function",
+    "function": {
+        "name": TOOL_NAME,
+        "description": "Look up a key.",
+        "parameters": {
+            "type": "object",
+            "properties": {"key": {"type": "string", "description": "The key to look up."}},
+            "required": ["key"],
+        },
+    },
+}
+
+
+class _Turn:
+    """What the raw loop keeps of a streamed turn."""
+
+    def __init__(self) -> None:
+        self.content: list[str] = []
+        self.calls: dict[int, dict[str, Any]] = {}
+        self.finish_reason: Any = None
+        self.usage: Any = None
+
+    def add(self, chunk: dict[str, Any]) -> None:
+        if chunk.get("usage"):
+            self.usage = chunk["usage"]
+        choices = chunk.get("choices")
+        if not choices:
+            return
+        delta = choices[0].get("delta") or {}
+        if delta.get("content"):
+            self.content.append(delta["content"])
+        for call in delta.get("tool_calls") or []:
+            entry = self.calls.setdefault(call["index"], {"id": "", "name": "", "arguments": []})
+            function = call.get("function") or {}
+            entry["id"] = entry["id"] or call.get("id") or ""
+            entry["name"] = entry["name"] or function.get("name") or ""
+            if function.get("arguments"):
+                entry["arguments"].append(function["arguments"])
+        self.finish_reason = choices[0].get("finish_reason") or self.finish_reason
+
+    def assistant_message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(self.content) or None}
+        if self.calls:
+            message["tool_calls"] = [
+                {
+                    "id": entry["id"],
+                    "type": "function",
+                    "function": {"name": entry["name"], "arguments": "".join(entry["arguments"])},
+                }
+                for _, entry in sorted(self.calls.items())
+            ]
+        return message
+
+
+async def raw_run(client: Any, url: str, headers: dict[str, str], question: str) -> str:
+    """One conversation with the hand-written loop; its final text."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": question}]
+    for _ in range(10):
+        body = {
+            "model": "bench",
+            "messages": messages,
+            "tools": [LOOKUP_DEFINITION],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        turn = _Turn()
+        async with client.stream("POST", url, json=body, headers=headers) as response:
+            response.raise_for_status()
+            pending = b""
+            async for piece in response.aiter_bytes():
+                blocks = (pending + piece).split(b"\n\n")
+                pending = blocks.pop()
+                for block in blocks:
+                    if block[:6] == b"data: " and block[6:7] == b"{":
+                        turn.add(json.loads(block[6:]))
+        message = turn.assistant_message()
+        messages.append(message)
+        if turn.finish_reason != "tool_calls":
+            return message["content"] or ""
+        for call in message["tool_calls"]:
+            output = await lookup(**json.loads(call["function"]["arguments"]))
+            messages.append({"role": "tool", "tool_call_id": call["id"], "content": output})
+    raise RuntimeError("too many turns")
+
+
+def _check(text: str, turns: int, tool_calls: int) -> None:
+    if not text.startswith("word0") or turns != 2 or tool_calls != 2:
+        raise RuntimeError(f"unexpected run: {turns} turns, {tool_calls} calls, {text[:30]!r}")
+
+
+async def _measure_many(runs: int, one: Any) -> dict[str, Any]:
+    import anyio
+
+    errors: list[str] = []
+
+    async def guarded(index: int) -> None:
+        try:
+            await one(index)
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
+
+    await one(-1)  # warm-up: lazy imports, schemas, the first connection
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    wall, cpu = time.perf_counter(), time.process_time()
+    async with anyio.create_task_group() as task_group:
+        for index in range(runs):
+            task_group.start_soon(guarded, index)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_before_mib": rss_before / 1024,
+        "errors": len(errors),
+        "first_error": errors[0] if errors else None,
+    }
+
+
+async def child_agentkit(base_url: str, runs: int, max_connections: int | None) -> dict[str, Any]:
+    from agentkit import Agent, OpenAIChatModel, tool
+
+    options = {} if max_connections is None else {"max_connections": max_connections}
+    async with OpenAIChatModel("bench", base_url=base_url, api_key="bench", **options) as model:
+        agent = Agent(model, tools=[tool(lookup)])
+
+        async def one(index: int) -> None:
+            result = await agent.run(f"question {index}")
+            _check(result.text, result.turns, len(result.tool_calls))
+
+        return await _measure_many(runs, one)
+
+
+async def child_raw(base_url: str, runs: int, max_connections: int | None) -> dict[str, Any]:
+    import httpx  # and nothing of agentkit: its memory is not the baseline's
+
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
+    # agentkit's default timeouts: connect and write 10 s, reads 120 s, pool unbounded.
+    timeout = httpx.Timeout(connect=10.0, read=120.0, write=10.0, pool=None)
+    url = f"{base_url}/chat/completions"
+    headers = {"Accept": "text/event-stream", "Authorization": "Bearer bench"}
+    async with httpx.AsyncClient(verify=False, limits=limits, timeout=timeout) as client:
+
+        async def one(index: int) -> None:
+            text = await raw_run(client, url, headers, f"question {index}")
+            _check(text, 2, 2)
+
+        return await _measure_many(runs, one)
+
+
+def child_main(args: argparse.Namespace) -> None:
+    import anyio
+
+    runner = child_agentkit if args.child == "agentkit" else child_raw
+    figures = anyio.run(runner, args.base_url, args.n, args.max_connections, backend=args.backend)
+    print(json.dumps(figures))
+
+
+# ------------------------------------------------------------ orchestration
+
+
+def run_child(variant: str, base_url: str, runs: int, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", variant, "--base-url", base_url]
+    command += ["--n", str(runs), "--backend", args.backend]
+    if variant == "raw":  # the limits agentkit's model uses
+        from agentkit.models.openai import DEFAULT_MAX_CONNECTIONS
+
+        command += ["--max-connections", str(args.max_connections or DEFAULT_MAX_CONNECTIONS)]
+    elif args.max_connections is not None:
+        command += ["--max-connections", str(args.max_connections)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{variant} child failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f})"
+
+
+def report(runs: int, rounds: list[dict[str, dict[str, Any]]]) -> None:
+    print(f"N = {runs}: median of {len(rounds)} rounds (ratio: median, min-max per round)")
+    for variant in VARIANTS:
+        figures = [one[variant] for one in rounds]
+        print(
+            f"  {variant:>8}: wall {statistics.median(f['wall'] for f in figures):6.2f} s  "
+            f"CPU {statistics.median(f['cpu'] for f in figures):6.2f} s  "
+            f"peak RSS {statistics.median(f['rss_mib'] for f in figures):6.1f} MiB "
+            f"(before the runs {statistics.median(f['rss_before_mib'] for f in figures):5.1f})  "
+            f"errors {sum(f['errors'] for f in figures)}"
+        )
+        first = next((f["first_error"] for f in figures if f["first_error"]), None)
+        if first:
+            print(f"            first error: {first}")
+    ratios = {
+        name: [one["agentkit"][name] / one["raw"][name] for one in rounds]
+        for name in ("wall", "cpu", "rss_mib")
+    }
+    growth = [
+        (one["agentkit"]["rss_mib"] - one["agentkit"]["rss_before_mib"])
+        / max(one["raw"]["rss_mib"] - one["raw"]["rss_before_mib"], 0.1)
+        for one in rounds
+    ]
+    print(
+        f"  agentkit/raw: wall {_spread(ratios['wall'])}  CPU {_spread(ratios['cpu'])}  "
+        f"peak RSS {_spread(ratios['rss_mib'])}  (RSS growth during the runs {_spread(growth)})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--backend", default="asyncio", choices=["asyncio", "trio"])
+    parser.add_argument("--max-connections", type=int, default=None)
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args)
+        return
+    context = multiprocessing.get_context("spawn")
+    port_queue, stop = context.Queue(), context.Event()
+    server = context.Process(target=_serve, args=(port_queue, stop))
+    server.start()
+    try:
+        base_url = port_queue.get(timeout=30)
+        limit = args.max_connections or "default"
+        print(f"backend={args.backend} rounds={args.rounds} max_connections={limit}")
+        for runs in args.runs:
+            rounds = []
+            for number in range(args.rounds):
+                order = VARIANTS if number % 2 == 0 else VARIANTS[::-1]
+                rounds.append({v: run_child(v, base_url, runs, args) for v in order})
+            report(runs, rounds)
+    finally:
+        stop.set()
+        server.join(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
