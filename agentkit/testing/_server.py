@@ -65,6 +65,10 @@ class ScriptedServer:
         open_connections: How many are open now (0 once every client has
             closed or dropped its connection: tests use it to check that
             nothing was left behind).
+        connection_endings: How each connection that ended did, in order: the
+            repr of what stopped serving it (``EndOfStream()`` when the
+            client closed it; a connection the server closed itself, as a
+            script or a fault asked, adds nothing).
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class ScriptedServer:
         self.requests: list[RecordedRequest] = []
         self.connections_opened = 0
         self.open_connections = 0
+        self.connection_endings: list[str] = []
         self._port: int | None = None
         self._portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] | None = None
         self._portal: anyio.from_thread.BlockingPortal | None = None
@@ -166,8 +171,8 @@ class ScriptedServer:
             anyio.ClosedResourceError,
             anyio.DelimiterNotFound,
             OSError,
-        ):
-            pass
+        ) as error:
+            self.connection_endings.append(repr(error))
         finally:
             self.open_connections -= 1
             with anyio.CancelScope(shield=True):

@@ -153,7 +153,7 @@ def test_client_disconnect_while_the_model_streams_cancels_tool_and_model_stream
             with httpx.stream("POST", url, json=body, timeout=10) as response:
                 _read_until(response, "tool_call.ready")
                 assert slow_tool.started.wait(5)
-                assert model_server.open_connections == 1
+                assert model_server.open_connections == 1, model_server.connection_endings
             # The client is gone: the run must be cancelled.
             assert slow_tool.cancelled.wait(5), "the running tool was not cancelled"
             assert wait_until(lambda: model_server.open_connections == 0), (
