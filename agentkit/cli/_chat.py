@@ -22,8 +22,8 @@ import anyio
 from agentkit import Agent, AgentkitError, RunResult, Tool, ToolRegistry
 from agentkit._sync import close_model_pool
 
-from ..testing import OfflineAssistant, open_endpoint
 from ._approve import TerminalApprover
+from ._demo import endpoint_for
 from ._demo_tools import DemoDeps, chat_tools
 from ._render import TerminalRenderer
 
@@ -36,13 +36,7 @@ def run_chat(args: argparse.Namespace) -> int:
     """Run the REPL until the user quits; returns the exit status."""
     registry = load_tools(args.tools) if args.tools else chat_tools()
     deps = DemoDeps(root=Path(args.root))
-    with open_endpoint(
-        OfflineAssistant(),
-        model=args.model,
-        base_url=args.base_url,
-        find_local=True,
-        offline=args.offline,
-    ) as endpoint:
+    with endpoint_for(args) as endpoint:
         print(f"agentkit chat — using {endpoint.description}")
         print(
             f"tools: {', '.join(registry.names) or 'none'}. "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from agentkit import Agent, AgentkitError
 
-from ..testing import OfflineAssistant, open_endpoint
+from ..testing import Endpoint, OfflineAssistant, open_endpoint
 from ._demo_tools import DemoDeps, demo_tools
 from ._render import TerminalRenderer
 from ._timeline import Timeline, render
@@ -24,15 +25,22 @@ INSTRUCTIONS = (
 )
 
 
-def run_demo(args: argparse.Namespace) -> int:
-    """Run the demo; returns the exit status."""
-    with open_endpoint(
+def endpoint_for(args: argparse.Namespace) -> AbstractContextManager[Endpoint]:
+    """The endpoint ``--model``, ``--base-url`` and ``--offline`` ask for:
+    the one named, a local server found on this machine, or the offline
+    assistant."""
+    return open_endpoint(
         OfflineAssistant(),
         model=args.model,
         base_url=args.base_url,
         find_local=True,
         offline=args.offline,
-    ) as endpoint:
+    )
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Run the demo; returns the exit status."""
+    with endpoint_for(args) as endpoint:
         print(f"agentkit demo — using {endpoint.description}", flush=True)
         timeline = Timeline() if args.timeline else None
         agent: Agent[DemoDeps] = Agent(
