@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -85,14 +86,16 @@ def check_arguments(data: dict[str, Any], validator: Draft202012Validator, tool_
 
 def convert_arguments(data: dict[str, Any], convert: Converter, tool_name: str) -> dict[str, Any]:
     """``convert(data)``, with pydantic's errors turned into a `ToolArgumentsError`."""
-    import pydantic
-
     try:
         return convert(data)
-    except pydantic.ValidationError as exc:
-        raise _error(tool_name, _pydantic_entries(exc)) from None
     except RecursionError:
         raise _error(tool_name, [{"path": "$", "message": _TOO_DEEP}]) from None
+    except Exception as exc:
+        # A converter that does not use pydantic leaves it unimported.
+        pydantic = sys.modules.get("pydantic")
+        if pydantic is None or not isinstance(exc, pydantic.ValidationError):
+            raise
+        raise _error(tool_name, _pydantic_entries(exc)) from None
 
 
 def _error(tool_name: str, errors: list[dict[str, str]]) -> ToolArgumentsError:
