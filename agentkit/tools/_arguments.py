@@ -4,7 +4,8 @@
 Three steps, each of which can fail: parse the JSON (`load_arguments`; NaN
 and Infinity are not JSON, and nesting deeper than 100 levels is refused),
 validate it against the published schema (`check_arguments`: jsonschema,
-Draft 2020-12), convert it to Python values (`convert_arguments`: pydantic).
+Draft 2020-12), convert it to Python values (`convert_arguments`: pydantic, or
+its rules without it for plain JSON types, `_simple_schema`).
 Each problem is ``{"path": "$.items[0].name", "message": "..."}``; the
 error's message lists them under the tool's name and ends with what to do.
 

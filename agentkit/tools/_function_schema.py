@@ -63,7 +63,7 @@ class FunctionSchema:
         parameters: The published JSON schema of the arguments (the
             strict-mode form for strict tools).
         convert: Validated JSON arguments -> the function's keyword arguments
-            (through pydantic); None passes the JSON values as they are.
+            (pydantic's rules); None passes the JSON values as they are.
         positional: Names of the positional-only parameters, in order.
         context: Names of the parameters that receive the `RunContext`.
         null_defaults: For strict tools, the schema before the strict
