@@ -158,43 +158,49 @@ class Run:
 
     async def _loop_with_tools(self, pump: ToolEventPump) -> RunResult[Any]:
         """The loop, with the tool sources (MCP servers) open around it."""
+        if not self._registry.sources:  # most runs: no exit stack to keep alive
+            return await self._loop(self._prepare(self._registry, pump), pump)
         async with AsyncExitStack() as stack:
-            self._tools = await self._registry.open(stack)
-            definitions = self._tools.definitions()
-            if self._output is not None and self._output.mode == "tool":
-                if self._output.tool_name in self._tools:
-                    raise UsageError(
-                        f"A tool is named {self._output.tool_name!r}, the name of the "
-                        "structured-output function: rename the tool, or pass "
-                        "Agent(output_tool_name=...)."
-                    )
-                definitions.append(self._output.tool_definition())
-            self._definitions = definitions or None
-            environment = CallEnvironment(
-                registry=self._tools,
-                limiter=self._limiter,
-                sink=self._sink,
-                abort=self._abort,
-                flush_events=pump.flush,
-                gate=self._gate,
-                eager=self._settings.eager_tools,
-                trace=self._trace,
-            )
-            paused = await self._resume(environment, pump)
-            if paused is not None:
-                return paused
-            runner = TurnRunner(
-                model=self._model,
-                calls=environment,
-                sink=self._sink,
-                log=self._log,
-                retries=self._settings.turn_retries,
-                retry_delay=self._settings.turn_retry_delay,
-                output=self._output,
-            )
+            runner = self._prepare(await self._registry.open(stack), pump)
             return await self._loop(runner, pump)
 
+    def _prepare(self, tools: ToolRegistry, pump: ToolEventPump) -> TurnRunner:
+        """The run's tools and definitions, and the runner of its turns."""
+        self._tools = tools
+        definitions = tools._request_definitions()
+        if self._output is not None and self._output.mode == "tool":
+            if self._output.tool_name in tools:
+                raise UsageError(
+                    f"A tool is named {self._output.tool_name!r}, the name of the "
+                    "structured-output function: rename the tool, or pass "
+                    "Agent(output_tool_name=...)."
+                )
+            definitions.append(self._output.tool_definition())
+        self._definitions = definitions or None
+        environment = CallEnvironment(
+            registry=tools,
+            limiter=self._limiter,
+            sink=self._sink,
+            abort=self._abort,
+            flush_events=pump.flush,
+            gate=self._gate,
+            eager=self._settings.eager_tools,
+            trace=self._trace,
+        )
+        return TurnRunner(
+            model=self._model,
+            calls=environment,
+            sink=self._sink,
+            log=self._log,
+            retries=self._settings.turn_retries,
+            retry_delay=self._settings.turn_retry_delay,
+            output=self._output,
+        )
+
     async def _loop(self, runner: TurnRunner, pump: ToolEventPump) -> RunResult[Any]:
+        paused = await self._resume(runner.calls, pump)
+        if paused is not None:
+            return paused
         settings = self._settings
         failed_turns = 0
         invalid_outputs = 0

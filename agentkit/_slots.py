@@ -23,13 +23,16 @@ class ToolSlots:
 
     def __init__(self, limit: int) -> None:
         self._free = limit
-        self._waiters: deque[anyio.Event] = deque()
+        # Made with the first wait: an empty deque costs ~600 bytes, per run.
+        self._waiters: deque[anyio.Event] | None = None
 
     async def __aenter__(self) -> None:
         if self._free and not self._waiters:
             self._free -= 1
             return
         handed_over = anyio.Event()
+        if self._waiters is None:
+            self._waiters = deque()
         self._waiters.append(handed_over)
         try:
             await handed_over.wait()

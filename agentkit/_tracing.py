@@ -22,8 +22,8 @@ OpenTelemetry is never imported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
 
 from ._errors import UsageError
@@ -91,20 +91,27 @@ class Tracer(Protocol):
 
 
 class _NoTrace:
-    """The hooks of an untraced run: nothing happens."""
+    """The hooks of an untraced run: nothing happens. It is its own (shared,
+    stateless) context manager, so a turn or a call allocates nothing."""
 
     __slots__ = ()
 
     def finished(self, outcome: Any, /) -> None:
         pass
 
-    @contextmanager
-    def turn(self, turn: int, messages: Sequence[Mapping[str, Any]]) -> Iterator[_NoTrace]:
-        yield self
+    def turn(
+        self, turn: int, messages: Sequence[Mapping[str, Any]]
+    ) -> AbstractContextManager[_NoTrace]:
+        return self
 
-    @contextmanager
-    def tool(self, call: ToolCall, turn: int) -> Iterator[_NoTrace]:
-        yield self
+    def tool(self, call: ToolCall, turn: int) -> AbstractContextManager[_NoTrace]:
+        return self
+
+    def __enter__(self) -> _NoTrace:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
 
     def retry(self, retry: Retry) -> None:
         pass

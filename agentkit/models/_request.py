@@ -53,7 +53,8 @@ class ChatRequest:
 
     Args:
         url: The ``/chat/completions`` URL.
-        headers: Every header, ``Authorization`` included.
+        headers: Every header, ``Authorization`` included (owned by this
+            request).
         body: The JSON body (owned by this request).
         quirks: The model client's `EndpointQuirks`, read at each `build`.
         timeouts: ``connect`` bounds connecting and sending the request,
@@ -74,13 +75,13 @@ class ChatRequest:
     def __init__(
         self,
         url: str,
-        headers: Mapping[str, str],
+        headers: dict[str, str],
         body: dict[str, Any],
         quirks: EndpointQuirks,
         timeouts: Timeouts,
     ) -> None:
         self.url = url
-        self.headers = dict(headers)
+        self.headers = headers
         self.body = body
         self._messages = body["messages"]
         self._quirks = quirks

@@ -4,7 +4,8 @@
 Three steps, each of which can fail: parse the JSON (`load_arguments`; NaN
 and Infinity are not JSON, and nesting deeper than 100 levels is refused),
 validate it against the published schema (`check_arguments`: jsonschema,
-Draft 2020-12), convert it to Python values (`convert_arguments`: pydantic).
+Draft 2020-12), convert it to Python values (`convert_arguments`: pydantic, or
+its rules without it for plain JSON types, `_simple_schema`).
 Each problem is ``{"path": "$.items[0].name", "message": "..."}``; the
 error's message lists them under the tool's name and ends with what to do.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -85,14 +87,16 @@ def check_arguments(data: dict[str, Any], validator: Draft202012Validator, tool_
 
 def convert_arguments(data: dict[str, Any], convert: Converter, tool_name: str) -> dict[str, Any]:
     """``convert(data)``, with pydantic's errors turned into a `ToolArgumentsError`."""
-    import pydantic
-
     try:
         return convert(data)
-    except pydantic.ValidationError as exc:
-        raise _error(tool_name, _pydantic_entries(exc)) from None
     except RecursionError:
         raise _error(tool_name, [{"path": "$", "message": _TOO_DEEP}]) from None
+    except Exception as exc:
+        # A converter that does not use pydantic leaves it unimported.
+        pydantic = sys.modules.get("pydantic")
+        if pydantic is None or not isinstance(exc, pydantic.ValidationError):
+            raise
+        raise _error(tool_name, _pydantic_entries(exc)) from None
 
 
 def _error(tool_name: str, errors: list[dict[str, str]]) -> ToolArgumentsError:

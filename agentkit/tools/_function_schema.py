@@ -5,8 +5,9 @@ keyword arguments, plus the `RunContext`), built once when the tool is defined.
 A schema comes from a function's signature and docstring, from a pydantic
 model, or from an explicit JSON schema. jsonschema is imported when the
 first arguments are validated (or a user's schema is checked), pydantic when
-the first tool is defined from a function or a model: importing agentkit
-loads neither.
+the first tool is defined from a model or from a function whose parameters
+are not all plain JSON types (`_simple_schema`): importing agentkit loads
+neither.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ._signature import (
     parse_docstring,
     read_signature,
 )
+from ._simple_schema import simple_arguments
 from ._strict import drop_default_nulls, to_strict_schema
 
 if TYPE_CHECKING:
@@ -61,7 +63,7 @@ class FunctionSchema:
         parameters: The published JSON schema of the arguments (the
             strict-mode form for strict tools).
         convert: Validated JSON arguments -> the function's keyword arguments
-            (through pydantic); None passes the JSON values as they are.
+            (pydantic's rules); None passes the JSON values as they are.
         positional: Names of the positional-only parameters, in order.
         context: Names of the parameters that receive the `RunContext`.
         null_defaults: For strict tools, the schema before the strict
@@ -101,7 +103,8 @@ class FunctionSchema:
         docstring = function_docstring(function)
         signature = read_signature(function, tool_name)
         parameters = signature.schema_parameters(tool_name)
-        convert, schema = arguments_model(tool_name, parameters, docstring)
+        simple = simple_arguments(tool_name, parameters, docstring)
+        convert, schema = simple or arguments_model(tool_name, parameters, docstring)
         text = description if description is not None else docstring.description
         if not text.strip():
             _warn_no_description(tool_name, "its function has no docstring")

@@ -194,6 +194,11 @@ class ToolRegistry:
         "parameters"[, "strict"]}}, ...]``."""
         return [item.definition() for item in self._tools.values()]
 
+    def _request_definitions(self) -> list[dict[str, Any]]:
+        """`definitions` as a run sends them: each tool's shared,
+        never-changed dict (`Tool._request_definition`), in a new list."""
+        return [item._request_definition() for item in self._tools.values()]
+
     async def execute(
         self, name: str, arguments_json: str, context: RunContext[Any]
     ) -> ToolOutcome:

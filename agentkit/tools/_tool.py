@@ -180,6 +180,7 @@ class Tool(Generic[P, R]):
         self._timeout = _check_timeout(timeout, schema.name)
         self._eager = bool(eager)
         self._needs_approval = _check_needs_approval(needs_approval, schema.name)
+        self._shared_definition: dict[str, Any] | None = None
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             if hasattr(schema.function, attribute):
                 setattr(self, attribute, getattr(schema.function, attribute))
@@ -264,6 +265,13 @@ class Tool(Generic[P, R]):
         if self._strict:
             function["strict"] = True
         return {"type": "function", "function": function}
+
+    def _request_definition(self) -> dict[str, Any]:
+        """`definition`, built once and shared by every request, which only
+        reads it (runs do not copy the schema): never change it."""
+        if self._shared_definition is None:
+            self._shared_definition = self.definition()
+        return self._shared_definition
 
     def parse_arguments(self, arguments_json: str) -> dict[str, Any]:
         """Parse, validate and convert the model's arguments string.

@@ -1,5 +1,6 @@
 """The tool registry stays independent of the wire layer and the runner, and
-cheap to import: pydantic and jsonschema load when the first tool needs them."""
+cheap to import: pydantic and jsonschema load when the first tool needs them
+(pydantic not at all for tools whose parameters are plain JSON types)."""
 
 from __future__ import annotations
 
@@ -89,7 +90,41 @@ def test_importing_the_tools_loads_neither_pydantic_nor_jsonschema() -> None:
     assert _loaded_after("import agentkit.tools") == set()
 
 
-def test_defining_a_tool_loads_pydantic_and_validating_its_arguments_loads_jsonschema() -> None:
-    assert _loaded_after(DEFINE_A_TOOL) == {"pydantic", "pydantic_core"}
-    validate = 'add.parse_arguments(\'{"a": 1, "b": 2}\')'
-    assert _loaded_after(DEFINE_A_TOOL + validate) == {"pydantic", "pydantic_core", "jsonschema"}
+def test_a_plain_json_tool_loads_no_pydantic_and_validating_its_arguments_loads_jsonschema() -> (
+    None
+):
+    assert _loaded_after(DEFINE_A_TOOL) == set()
+    validate = 'assert add.parse_arguments(\'{"a": 1, "b": 2}\') == {"a": 1, "b": 2}'
+    assert _loaded_after(DEFINE_A_TOOL + validate) == {"jsonschema"}
+
+
+def test_running_a_plain_json_tool_loads_no_pydantic() -> None:
+    run = """
+import anyio
+from agentkit.tools import RunContext, tool
+
+@tool
+def greet(name: str, times: int = 1) -> str:
+    return "hi " * times + name
+
+outcome = anyio.run(greet.execute, '{"name": "Ann", "times": 2}', RunContext(None))
+assert outcome.output == "hi hi Ann", outcome
+"""
+    assert _loaded_after(run) == {"jsonschema"}
+
+
+def test_an_integral_float_for_an_int_is_converted_by_pydantic() -> None:
+    convert = 'assert add.parse_arguments(\'{"a": 1.0, "b": 2}\') == {"a": 1, "b": 2}'
+    assert _loaded_after(DEFINE_A_TOOL + convert) == {"pydantic", "pydantic_core", "jsonschema"}
+
+
+def test_a_tool_with_other_types_loads_pydantic_when_defined() -> None:
+    define = """
+import datetime
+from agentkit.tools import tool
+
+@tool
+def remind(at: datetime.datetime) -> str:
+    return "ok"
+"""
+    assert _loaded_after(define) == {"pydantic", "pydantic_core"}
