@@ -37,6 +37,8 @@ import sys
 import time
 from typing import Any
 
+from _hand_loop import HandAccumulator
+
 VARIANTS = ("agentkit", "raw")
 ANSWER_WORDS = 40
 CALL_FRAGMENTS = 4
@@ -100,47 +102,6 @@ LOOKUP_DEFINITION = {
 }
 
 
-class _Turn:
-    """What the raw loop keeps of a streamed turn."""
-
-    def __init__(self) -> None:
-        self.content: list[str] = []
-        self.calls: dict[int, dict[str, Any]] = {}
-        self.finish_reason: Any = None
-        self.usage: Any = None
-
-    def add(self, chunk: dict[str, Any]) -> None:
-        if chunk.get("usage"):
-            self.usage = chunk["usage"]
-        choices = chunk.get("choices")
-        if not choices:
-            return
-        delta = choices[0].get("delta") or {}
-        if delta.get("content"):
-            self.content.append(delta["content"])
-        for call in delta.get("tool_calls") or []:
-            entry = self.calls.setdefault(call["index"], {"id": "", "name": "", "arguments": []})
-            function = call.get("function") or {}
-            entry["id"] = entry["id"] or call.get("id") or ""
-            entry["name"] = entry["name"] or function.get("name") or ""
-            if function.get("arguments"):
-                entry["arguments"].append(function["arguments"])
-        self.finish_reason = choices[0].get("finish_reason") or self.finish_reason
-
-    def assistant_message(self) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": "".join(self.content) or None}
-        if self.calls:
-            message["tool_calls"] = [
-                {
-                    "id": entry["id"],
-                    "type": "function",
-                    "function": {"name": entry["name"], "arguments": "".join(entry["arguments"])},
-                }
-                for _, entry in sorted(self.calls.items())
-            ]
-        return message
-
-
 async def raw_run(client: Any, url: str, headers: dict[str, str], question: str) -> str:
     """One conversation with the hand-written loop; its final text."""
     messages: list[dict[str, Any]] = [{"role": "user", "content": question}]
@@ -152,7 +113,7 @@ async def raw_run(client: Any, url: str, headers: dict[str, str], question: str)
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        turn = _Turn()
+        turn = HandAccumulator()
         async with client.stream("POST", url, json=body, headers=headers) as response:
             response.raise_for_status()
             pending = b""

@@ -36,6 +36,7 @@ from typing import Any
 
 import anyio
 import httpx
+from _hand_loop import HandAccumulator
 
 from agentkit import OpenAIChatModel, _chunks
 from agentkit.testing import ScriptedResponse, ScriptedServer, sse_bytes
@@ -115,42 +116,13 @@ async def run_agentkit(base_url: str, stream: str) -> tuple[float, int]:
     return elapsed, turn.accumulator.chunk_count
 
 
-class _Accumulated:
-    """What the hand-written loops keep: text, calls by index, usage."""
-
-    def __init__(self) -> None:
-        self.content: list[str] = []
-        self.calls: dict[int, dict[str, Any]] = {}
-        self.usage: Any = None
-        self.finish_reason: Any = None
-        self.chunks = 0
-
-    def add(self, chunk: dict[str, Any]) -> None:
-        self.chunks += 1
-        if chunk.get("usage"):
-            self.usage = chunk["usage"]
-        choices = chunk.get("choices")
-        if not choices:
-            return
-        delta = choices[0].get("delta") or {}
-        if delta.get("content"):
-            self.content.append(delta["content"])
-        for call in delta.get("tool_calls") or []:
-            entry = self.calls.setdefault(call["index"], {"id": "", "name": "", "arguments": []})
-            function = call.get("function") or {}
-            entry["id"] = entry["id"] or call.get("id") or ""
-            entry["name"] = entry["name"] or function.get("name") or ""
-            if function.get("arguments"):
-                entry["arguments"].append(function["arguments"])
-        self.finish_reason = choices[0].get("finish_reason") or self.finish_reason
-
-    def check(self, stream: str) -> None:
-        arguments = ["".join(entry["arguments"]) for _, entry in sorted(self.calls.items())]
-        assert self.finish_reason in ("stop", "tool_calls")
-        assert self.usage is not None
-        if stream == "tools":
-            assert len(arguments) == TOOL_CALLS
-            assert all(json.loads(a) for a in arguments)
+def _check(accumulated: HandAccumulator, stream: str) -> None:
+    arguments = accumulated.arguments()
+    assert accumulated.finish_reason in ("stop", "tool_calls")
+    assert accumulated.usage is not None
+    if stream == "tools":
+        assert len(arguments) == TOOL_CALLS
+        assert all(json.loads(a) for a in arguments)
 
 
 def _request(base_url: str, stream: str) -> tuple[str, dict[str, Any], dict[str, str]]:
@@ -165,7 +137,7 @@ def _request(base_url: str, stream: str) -> tuple[str, dict[str, Any], dict[str,
 
 async def run_lines(base_url: str, stream: str) -> tuple[float, int]:
     url, body, headers = _request(base_url, stream)
-    accumulated = _Accumulated()
+    accumulated = HandAccumulator()
     async with httpx.AsyncClient(timeout=60) as client:
         start = time.process_time()
         async with client.stream("POST", url, json=body, headers=headers) as response:
@@ -177,13 +149,13 @@ async def run_lines(base_url: str, stream: str) -> tuple[float, int]:
                     break
                 accumulated.add(json.loads(data))
         elapsed = time.process_time() - start
-    accumulated.check(stream)
+    _check(accumulated, stream)
     return elapsed, accumulated.chunks
 
 
 async def run_bytes(base_url: str, stream: str) -> tuple[float, int]:
     url, body, headers = _request(base_url, stream)
-    accumulated = _Accumulated()
+    accumulated = HandAccumulator()
     async with httpx.AsyncClient(timeout=60) as client:
         start = time.process_time()
         async with client.stream("POST", url, json=body, headers=headers) as response:
@@ -195,7 +167,7 @@ async def run_bytes(base_url: str, stream: str) -> tuple[float, int]:
                     if block[:6] == b"data: " and block[6:7] == b"{":
                         accumulated.add(json.loads(block[6:]))
         elapsed = time.process_time() - start
-    accumulated.check(stream)
+    _check(accumulated, stream)
     return elapsed, accumulated.chunks
 
 
