@@ -11,8 +11,9 @@ and the model's calls -> validated, safely executed function calls.
 
 `RunContext` (what a tool may ask for) is re-exported here for tool authors.
 This package does not import the wire layer or the runner, and importing it
-is cheap: pydantic loads with the first tool defined from a function or a
-model, jsonschema with the first arguments validated.
+is cheap: pydantic loads with the first tool defined from a model or from a
+function whose parameters are more than plain JSON types (`_simple_schema`),
+jsonschema with the first arguments validated.
 
 Modules, top to bottom (each imports only the ones below it):
 
@@ -21,6 +22,7 @@ Modules, top to bottom (each imports only the ones below it):
 - `_tool`: `Tool`, the public face of one tool
 - `_execution`: running one call (thread or await, timeout, output, `ToolOutcome`)
 - `_function_schema`: `FunctionSchema`, everything fixed when a tool is defined
+- `_simple_schema`: plain-JSON signatures -> schema and converter, no pydantic
 - `_pydantic_schema`, `_signature`: Python types and signatures -> schemas
 - `_arguments`: the model's arguments string -> keyword arguments, or errors
 - `_strict`, `_json_schema`: schema transforms (strict mode, cleaning, walking)
