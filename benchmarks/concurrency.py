@@ -37,7 +37,7 @@ import sys
 import time
 from typing import Any
 
-from _hand_loop import HandAccumulator
+from _hand_loop import HandAccumulator, read_by_bytes
 
 VARIANTS = ("agentkit", "raw")
 ANSWER_WORDS = 40
@@ -116,13 +116,7 @@ async def raw_run(client: Any, url: str, headers: dict[str, str], question: str)
         turn = HandAccumulator()
         async with client.stream("POST", url, json=body, headers=headers) as response:
             response.raise_for_status()
-            pending = b""
-            async for piece in response.aiter_bytes():
-                blocks = (pending + piece).split(b"\n\n")
-                pending = blocks.pop()
-                for block in blocks:
-                    if block[:6] == b"data: " and block[6:7] == b"{":
-                        turn.add(json.loads(block[6:]))
+            await read_by_bytes(response, turn)
         message = turn.assistant_message()
         messages.append(message)
         if turn.finish_reason != "tool_calls":

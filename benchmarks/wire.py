@@ -36,7 +36,7 @@ from typing import Any
 
 import anyio
 import httpx
-from _hand_loop import HandAccumulator
+from _hand_loop import HandAccumulator, read_by_bytes
 
 from agentkit import OpenAIChatModel, _chunks
 from agentkit.testing import ScriptedResponse, ScriptedServer, sse_bytes
@@ -159,13 +159,7 @@ async def run_bytes(base_url: str, stream: str) -> tuple[float, int]:
     async with httpx.AsyncClient(timeout=60) as client:
         start = time.process_time()
         async with client.stream("POST", url, json=body, headers=headers) as response:
-            pending = b""
-            async for piece in response.aiter_bytes():
-                blocks = (pending + piece).split(b"\n\n")
-                pending = blocks.pop()
-                for block in blocks:
-                    if block[:6] == b"data: " and block[6:7] == b"{":
-                        accumulated.add(json.loads(block[6:]))
+            await read_by_bytes(response, accumulated)
         elapsed = time.process_time() - start
     _check(accumulated, stream)
     return elapsed, accumulated.chunks
