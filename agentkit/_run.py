@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 import anyio
+import anyio.abc
 
 from ._approval import Approval, ApprovalGate, ApprovalRequest, pending_tool_calls
 from ._context import RunContext
@@ -127,14 +128,9 @@ class Run:
         error: Exception | None = None
         result: RunResult[Any] | None = None
         try:
-            async with anyio.create_task_group() as task_group:
-                pump.attach(task_group, self._sink_or_abort)
-                with anyio.CancelScope() as self._scope:
-                    try:
-                        result = await self._loop_with_tools(pump)
-                    except Exception as failure:
-                        error = failure
-                pump.close()
+            result = await self._loop_with_tools(pump)
+        except Exception as failure:
+            error = failure
         finally:
             pump.discard()
         error = self._abort_error or error
@@ -156,15 +152,38 @@ class Run:
 
     # ------------------------------------------------------------------- loop
 
-    async def _loop_with_tools(self, pump: ToolEventPump) -> RunResult[Any]:
+    async def _loop_with_tools(self, pump: ToolEventPump) -> RunResult[Any] | None:
         """The loop, with the tool sources (MCP servers) open around it."""
         if not self._registry.sources:  # most runs: no exit stack to keep alive
-            return await self._loop(self._prepare(self._registry, pump), pump)
+            return await self._loop_in_task_group(self._registry, pump)
         async with AsyncExitStack() as stack:
-            runner = self._prepare(await self._registry.open(stack), pump)
-            return await self._loop(runner, pump)
+            return await self._loop_in_task_group(await self._registry.open(stack), pump)
 
-    def _prepare(self, tools: ToolRegistry, pump: ToolEventPump) -> TurnRunner:
+    async def _loop_in_task_group(
+        self, tools: ToolRegistry, pump: ToolEventPump
+    ) -> RunResult[Any] | None:
+        """The loop, in the run's task group: tool calls and the delivery of
+        their events run there. A failure cancels what still runs before it
+        propagates (so tool sources close after their calls). None when the
+        run was aborted (`_abort`)."""
+        result: RunResult[Any] | None = None
+        error: Exception | None = None
+        async with anyio.create_task_group() as task_group:
+            self._scope = task_group.cancel_scope
+            pump.attach(task_group, self._sink_or_abort)
+            try:
+                result = await self._loop(self._prepare(tools, pump, task_group), pump)
+            except Exception as failure:
+                error = failure
+                task_group.cancel_scope.cancel()
+            pump.close()
+        if error is not None:
+            raise error
+        return result
+
+    def _prepare(
+        self, tools: ToolRegistry, pump: ToolEventPump, task_group: anyio.abc.TaskGroup
+    ) -> TurnRunner:
         """The run's tools and definitions, and the runner of its turns."""
         self._tools = tools
         definitions = tools._request_definitions()
@@ -179,6 +198,7 @@ class Run:
         self._definitions = definitions or None
         environment = CallEnvironment(
             registry=tools,
+            task_group=task_group,
             limiter=self._limiter,
             sink=self._sink,
             abort=self._abort,
@@ -295,12 +315,12 @@ class Run:
             return None
         decided = [call for call in waiting if call.id in self._approvals]
         if decided:
-            async with anyio.create_task_group() as task_group:
-                calls = TurnToolCalls(environment, task_group, self._context(0, pump), 0)
-                for call in decided:
-                    approval = self._approvals[call.id]
-                    await self._sink(ApprovalResolved(call.id, approval.approved, approval.reason))
-                    calls.start_decided(call, approval)
+            calls = TurnToolCalls(environment, self._context(0, pump), 0)
+            for call in decided:
+                approval = self._approvals[call.id]
+                await self._sink(ApprovalResolved(call.id, approval.approved, approval.reason))
+                calls.start_decided(call, approval)
+            await calls.settle()
             records = calls.records()
             await pump.flush()
             self._messages.extend(_tool_message(record.id, record.output) for record in records)

@@ -54,6 +54,8 @@ class CallEnvironment:
     """What every tool call of a run shares."""
 
     registry: ToolRegistry
+    task_group: anyio.abc.TaskGroup
+    """The run's task group: every call runs in a task of it."""
     limiter: ToolSlots
     sink: EventSink
     abort: Callable[[Exception], None]
@@ -72,22 +74,24 @@ class _Started:
 
 
 class TurnToolCalls:
-    """Schedules the calls of one turn inside ``task_group``."""
+    """Schedules the calls of one turn in the run's task group; `settle`
+    waits for them. (One task group per run, not per turn: entering one
+    costs about as much as streaming ten chunks.)"""
 
     def __init__(
         self,
         environment: CallEnvironment,
-        task_group: anyio.abc.TaskGroup,
         context: RunContext[Any],
         turn: int,
     ) -> None:
         self._env = environment
-        self._task_group = task_group
         self._context = context
         self._turn = turn
         self._started: dict[str, _Started] = {}
         self._deferred: list[ToolCall] = []
         self._stopped = False
+        self._running = 0
+        self._settled: anyio.Event | None = None
         # Approval requests are made in the order the calls became ready:
         # each waits for the previous one's turn (tasks start in any order).
         self._last_in_line: anyio.Event | None = None
@@ -108,6 +112,12 @@ class TurnToolCalls:
     def start_decided(self, call: ToolCall, approval: Approval) -> None:
         """Start a call that waited for approval, with its decision."""
         self._start(call, approval)
+
+    async def settle(self) -> None:
+        """Wait until every call started so far has finished."""
+        while self._running:
+            self._settled = anyio.Event()
+            await self._settled.wait()
 
     def stop(self) -> None:
         """Start no further call (those already started finish)."""
@@ -144,11 +154,25 @@ class TurnToolCalls:
         if approval is None and tool is not None and tool.needs_approval is not False:
             line = (self._last_in_line, anyio.Event())
             self._last_in_line = line[1]
-        self._task_group.start_soon(
+        self._running += 1
+        self._env.task_group.start_soon(
             self._execute, call, approval, line, name=f"agentkit tool {call.name}"
         )
 
     async def _execute(
+        self,
+        call: ToolCall,
+        approval: Approval | None,
+        line: tuple[anyio.Event | None, anyio.Event] | None,
+    ) -> None:
+        try:
+            await self._decide_and_run(call, approval, line)
+        finally:
+            self._running -= 1
+            if not self._running and self._settled is not None:
+                self._settled.set()
+
+    async def _decide_and_run(
         self,
         call: ToolCall,
         approval: Approval | None,

@@ -179,27 +179,24 @@ class TurnRunner:
         message = AssistantMessage()
         sent: Sequence[Mapping[str, Any]] = messages
         output_calls: list[OutputCall] = []
-        # Failures are raised after the task group, not inside it: they then
-        # propagate as themselves instead of inside an ExceptionGroup.
-        async with anyio.create_task_group() as task_group:
-            calls = TurnToolCalls(self.calls, task_group, request.context, turn)
-            model_turn = self.model.stream(messages, request.tools, **request.params)
-            try:
-                message = await self._stream(model_turn, calls, output_calls, turn, messages)
-            except StreamError as error:
-                salvaged = self._salvage(error, calls, bool(output_calls), turn)
-                if salvaged is None:
-                    partial = error.partial or AssistantMessage()
-                    shown = bool(partial.content or partial.reasoning)
-                    failure = _RetryTurn(error, discard_partial=shown)
-                else:
-                    message = salvaged
-            except Exception as error:
-                failure = error
-                task_group.cancel_scope.cancel()
-            sent = getattr(model_turn, "sent_messages", messages)
+        calls = TurnToolCalls(self.calls, request.context, turn)
+        model_turn = self.model.stream(messages, request.tools, **request.params)
+        try:
+            message = await self._stream(model_turn, calls, output_calls, turn, messages)
+        except StreamError as error:
+            salvaged = self._salvage(error, calls, bool(output_calls), turn)
+            if salvaged is None:
+                partial = error.partial or AssistantMessage()
+                shown = bool(partial.content or partial.reasoning)
+                failure = _RetryTurn(error, discard_partial=shown)
+            else:
+                message = salvaged
+        except Exception as error:
+            failure = error
+        sent = getattr(model_turn, "sent_messages", messages)
         if failure is not None:
-            raise failure
+            raise failure  # the run cancels the calls still running (none on a retry)
+        await calls.settle()
         self.log.info(
             "turn.end",
             turn=turn,

@@ -9,7 +9,8 @@ and later requests are built without the rejected part.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,35 @@ from .._logging import get_logger
 from .._round_trip import ROUND_TRIP_FIELDS, rejected_fields, without_fields
 from ._policy import Timeouts
 
-__all__ = ["ChatRequest", "EndpointQuirks"]
+__all__ = ["ChatRequest", "EndpointQuirks", "encode_body"]
+
+
+def _stdlib_dumps(body: Any) -> bytes:
+    """What httpx's ``json=`` sends: compact UTF-8, NaN refused."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+_fast_dumps: Callable[[Any], bytes]
+try:  # pip install "agentkit[speed]"
+    from orjson import JSONEncodeError
+    from orjson import dumps as _fast_dumps
+except ImportError:  # pragma: no cover - depends on the environment
+    JSONEncodeError = TypeError  # type: ignore[assignment,misc]
+    _fast_dumps = _stdlib_dumps
+
+
+def encode_body(body: Any) -> bytes:
+    """A request body as JSON bytes: compact, UTF-8, like httpx's ``json=``.
+
+    orjson when installed (about 5x faster); a body it refuses (an integer
+    beyond 64 bits, a key that is not a string) goes through the standard
+    library. One difference: orjson writes NaN and infinities as ``null``
+    where the standard library raises `ValueError`.
+    """
+    try:
+        return _fast_dumps(body)
+    except JSONEncodeError:
+        return _stdlib_dumps(body)
 
 
 @dataclass(slots=True)
@@ -52,7 +81,7 @@ class ChatRequest:
     """The request of one turn: where it goes, its headers and JSON body.
 
     Args:
-        url: The ``/chat/completions`` URL.
+        url: The ``/chat/completions`` URL (parsed once per model client).
         headers: Every header, ``Authorization`` included (owned by this
             request).
         body: The JSON body (owned by this request).
@@ -74,7 +103,7 @@ class ChatRequest:
 
     def __init__(
         self,
-        url: str,
+        url: httpx.URL,
         headers: dict[str, str],
         body: dict[str, Any],
         quirks: EndpointQuirks,
@@ -97,16 +126,21 @@ class ChatRequest:
         strip = self._quirks.fields_to_strip()
         if strip:
             self.body["messages"] = without_fields(self._messages, strip)
-        connect, pool = self.timeouts.connect, self.timeouts.pool
-        timeout = httpx.Timeout(connect=connect, read=read_timeout, write=connect, pool=pool)
-        request = client.build_request(
-            "POST", self.url, json=self.body, headers=self.headers, timeout=timeout
-        )
+        connect = self.timeouts.connect
+        timeout = {"connect": connect, "read": read_timeout, "write": connect}
+        timeout["pool"] = self.timeouts.pool
         # httpcore reports the request's first step on a connection through
-        # this hook; it then unhooks itself, so later steps cost nothing.
+        # the "trace" hook; it then unhooks itself, so later steps cost nothing.
+        extensions = {"timeout": timeout, "trace": self._got_connection}
+        request = client.build_request(
+            "POST",
+            self.url,
+            content=encode_body(self.body),
+            headers=self.headers,
+            extensions=extensions,
+        )
         self.waiting_for_connection = True
         self._extensions = request.extensions
-        request.extensions["trace"] = self._got_connection
         return request
 
     async def _got_connection(self, step: str, info: dict[str, Any]) -> None:

@@ -254,7 +254,7 @@ class StreamedTurn:
             except httpx.TimeoutException as error:
                 await self._close_response()
                 raise _RetryableError(
-                    timed_out_before_stream(error, self._request.url, timeouts)
+                    timed_out_before_stream(error, str(self._request.url), timeouts)
                 ) from error
             except httpx.TransportError as error:
                 await self._close_response()

@@ -115,6 +115,7 @@ class OpenAIChatModel:
         self._quirks = EndpointQuirks(include_usage=include_usage, send_reasoning=send_reasoning)
         self.default_params = default_params
         self._client = http_client
+        self._parsed_url: tuple[str, httpx.URL] | None = None
         # One pool per event loop; a loop that ends takes its entry with it.
         self._clients: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary()
@@ -210,9 +211,18 @@ class OpenAIChatModel:
         if self.include_usage and "stream_options" not in body:
             body["stream_options"] = {"include_usage": True}
         headers = {"Accept": "text/event-stream", **self.headers}
+        if not any(name.lower() == "content-type" for name in self.headers):
+            headers["Content-Type"] = "application/json"
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        return ChatRequest(self.chat_url, headers, body, self._quirks, self.timeouts)
+        return ChatRequest(self._parsed_chat_url(), headers, body, self._quirks, self.timeouts)
+
+    def _parsed_chat_url(self) -> httpx.URL:
+        """`chat_url` parsed, once per ``base_url``."""
+        parsed = self._parsed_url
+        if parsed is None or parsed[0] != self.base_url:
+            parsed = self._parsed_url = (self.base_url, httpx.URL(self.chat_url))
+        return parsed[1]
 
 
 def _running_loop() -> object:
