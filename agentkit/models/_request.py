@@ -9,8 +9,7 @@ and later requests are built without the rejected part.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,35 +20,7 @@ from .._logging import get_logger
 from .._round_trip import ROUND_TRIP_FIELDS, rejected_fields, without_fields
 from ._policy import Timeouts
 
-__all__ = ["ChatRequest", "EndpointQuirks", "encode_body"]
-
-
-def _stdlib_dumps(body: Any) -> bytes:
-    """What httpx's ``json=`` sends: compact UTF-8, NaN refused."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
-_fast_dumps: Callable[[Any], bytes]
-try:  # pip install "agentkit[speed]"
-    from orjson import JSONEncodeError
-    from orjson import dumps as _fast_dumps
-except ImportError:  # pragma: no cover - depends on the environment
-    JSONEncodeError = TypeError  # type: ignore[assignment,misc]
-    _fast_dumps = _stdlib_dumps
-
-
-def encode_body(body: Any) -> bytes:
-    """A request body as JSON bytes: compact, UTF-8, like httpx's ``json=``.
-
-    orjson when installed (about 5x faster); a body it refuses (an integer
-    beyond 64 bits, a key that is not a string) goes through the standard
-    library. One difference: orjson writes NaN and infinities as ``null``
-    where the standard library raises `ValueError`.
-    """
-    try:
-        return _fast_dumps(body)
-    except JSONEncodeError:
-        return _stdlib_dumps(body)
+__all__ = ["ChatRequest", "EndpointQuirks"]
 
 
 @dataclass(slots=True)
@@ -135,7 +106,7 @@ class ChatRequest:
         request = client.build_request(
             "POST",
             self.url,
-            content=encode_body(self.body),
+            json=self.body,
             headers=self.headers,
             extensions=extensions,
         )

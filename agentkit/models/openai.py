@@ -211,8 +211,6 @@ class OpenAIChatModel:
         if self.include_usage and "stream_options" not in body:
             body["stream_options"] = {"include_usage": True}
         headers = {"Accept": "text/event-stream", **self.headers}
-        if not any(name.lower() == "content-type" for name in self.headers):
-            headers["Content-Type"] = "application/json"
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         return ChatRequest(self._parsed_chat_url(), headers, body, self._quirks, self.timeouts)
