@@ -1,8 +1,9 @@
 """SSE event payloads to chunk dicts, with typed errors for bad payloads.
 
-`chunk_from_payload` is the fast path for the common event (one ``data:``
-line holding a JSON object), straight from the bytes; anything unusual goes
-through `chunk_from_event`, which knows every case and words the errors.
+`fast_loads` parses the common event (one ``data:`` line holding a JSON
+object) straight from the bytes (`TurnDecoder` does that inline); anything
+unusual goes through `chunk_from_event`, which knows every case and words
+the errors.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from ._sse import ServerSentEvent
 __all__ = [
     "DONE",
     "chunk_from_event",
-    "chunk_from_payload",
     "fast_loads",
     "scan_loads",
     "scan_once",
@@ -55,22 +55,6 @@ except ImportError:  # pragma: no cover - depends on the environment
 payload it refuses goes through `chunk_from_event`, so both give the same
 chunks and the same errors."""
 _SHALLOW_LENGTH = 2 * MAX_DEPTH  # valid JSON this short cannot nest deeper
-
-
-def chunk_from_payload(payload: bytes) -> dict[str, Any] | object | None:
-    """Like `chunk_from_event`, for the payload of a one-line ``data:`` block
-    of an ordinary event: the chunk dict, `DONE`, or None.
-
-    Raises:
-        MalformedChunkError, ProviderStreamError: As `chunk_from_event`.
-    """
-    try:
-        chunk = fast_loads(payload)
-        if chunk.__class__ is dict and not chunk.get("error"):
-            return chunk
-    except (ValueError, StopIteration, RecursionError):
-        pass  # the general path says what is wrong
-    return chunk_from_event(ServerSentEvent(payload.decode("utf-8", "replace")))
 
 
 def chunk_from_event(event: ServerSentEvent) -> dict[str, Any] | object | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import _chunks
 from ._accumulate import StreamAccumulator
-from ._chunks import DONE, chunk_from_event, chunk_from_payload
+from ._chunks import DONE, chunk_from_event
 from ._errors import MalformedChunkError, StreamError, excerpt
 from ._events import Event
 from ._messages import AssistantMessage
@@ -36,11 +36,12 @@ class TurnDecoder:
 
     Attributes:
         accumulator: The accumulator (message, pending calls, chunk count).
+        fed: `feed` was called.
         done: ``[DONE]`` arrived.
         error: The payload error that stopped decoding, or None.
     """
 
-    __slots__ = ("_sse", "accumulator", "done", "ended", "error")
+    __slots__ = ("_sse", "accumulator", "done", "ended", "error", "fed")
 
     def __init__(self) -> None:
         self._sse = SSEDecoder()
@@ -48,6 +49,7 @@ class TurnDecoder:
         self.done = False
         self.ended = False
         self.error: StreamError | None = None
+        self.fed = False
 
     @property
     def stopped(self) -> bool:
@@ -70,6 +72,7 @@ class TurnDecoder:
         """Decode a piece of the body; return the events it completed."""
         if self.done or self.error is not None:
             return []
+        self.fed = True
         return self._apply(self._sse.blocks(data))
 
     def end(self) -> list[Event]:
@@ -91,8 +94,8 @@ class TurnDecoder:
         try:
             for block in blocks:
                 if block[:6] == b"data: " and b"\n" not in block:  # the common block
-                    # The fast path of `chunk_from_payload`, inline: a chunk
-                    # costs a few microseconds, a call a tenth of one.
+                    # Parsed straight from the bytes, inline: a chunk costs a
+                    # few microseconds, a call a tenth of one.
                     try:
                         chunk = loads(block[6:])
                     except (ValueError, StopIteration, RecursionError):
@@ -100,14 +103,13 @@ class TurnDecoder:
                     if chunk.__class__ is dict and not chunk.get("error"):
                         add_into(chunk, events)
                         continue
-                    chunk = chunk_from_payload(block[6:])
+                    # [DONE], an error payload, not a JSON object: the general path
                 elif block[:1] == b":" and b"\n" not in block:
                     continue  # a comment: a keep-alive
-                else:
-                    server_event = self._sse.parse_block(block)
-                    if server_event is None:
-                        continue
-                    chunk = chunk_from_event(server_event)
+                server_event = self._sse.parse_block(block)
+                if server_event is None:
+                    continue
+                chunk = chunk_from_event(server_event)
                 if chunk.__class__ is dict:
                     add_into(chunk, events)
                 elif chunk is DONE:

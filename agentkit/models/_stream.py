@@ -281,8 +281,9 @@ class StreamedTurn:
         if response.status_code >= 300:
             await self._raise_for_status(response)
         byte_stream = _body(response)
-        # A fresh decoder per attempt: a retried body starts from nothing.
-        decoder = self._decoder = TurnDecoder()
+        decoder = self._decoder
+        if decoder.fed:  # a retried body starts from nothing
+            decoder = self._decoder = TurnDecoder()
         async for raw in byte_stream:
             events = decoder.feed(raw)
             if decoder.stopped or decoder.accumulator.chunk_count:
