@@ -4,6 +4,7 @@ leaving a turn early and cancellation."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import anyio
@@ -36,6 +37,7 @@ from agentkit.testing import (
     ScriptedResponse,
     ScriptedServer,
     error_response,
+    text_chunks,
     text_response,
     tool_call_response,
 )
@@ -364,6 +366,23 @@ async def test_one_pooled_connection_for_several_turns() -> None:
             _, message = await run_turn(model)
             assert message.content == f"turn {n}"
         assert server.connections_opened == 1
+
+
+async def test_a_body_held_open_after_done_costs_at_most_a_second() -> None:
+    # The turn is complete at [DONE]; what follows is only read to give the
+    # connection back to the pool, for a second at most. A server that
+    # holds the body open longer loses the connection, not the turn.
+    held = ScriptedResponse([*text_chunks("held"), "data: [DONE]\n\n", Pause(5)], done=False)
+    script = [held, text_response("next")]
+    async with ScriptedServer(script) as server, make_model(server) as model:
+        started = time.monotonic()
+        _, message = await run_turn(model)
+        assert time.monotonic() - started < 3
+        assert message.content == "held"
+        assert message.finish_reason == "stop"
+        _, message = await run_turn(model)
+        assert message.content == "next"
+        assert server.connections_opened == 2
 
 
 async def test_connection_reused_after_an_error_status() -> None:
