@@ -5,7 +5,10 @@ Three steps, each of which can fail: parse the JSON (`load_arguments`; NaN
 and Infinity are not JSON, and nesting deeper than 100 levels is refused),
 validate it against the published schema (`check_arguments`: jsonschema,
 Draft 2020-12), convert it to Python values (`convert_arguments`: pydantic, or
-its rules without it for plain JSON types, `_simple_schema`).
+its rules without it for plain JSON types, `_simple_schema`). Most tools take
+a few scalar parameters: for their schemas `quick_check` accepts the
+arguments that surely match without jsonschema (a tenth of its cost), and
+leaves anything else to it.
 Each problem is ``{"path": "$.items[0].name", "message": "..."}``; the
 error's message lists them under the tool's name and ends with what to do.
 
@@ -31,15 +34,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Converter",
+    "QuickCheck",
     "arguments_validator",
     "check_arguments",
     "convert_arguments",
     "load_arguments",
+    "quick_check",
 ]
 
 Converter = Callable[[dict[str, Any]], dict[str, Any]]
 """Validated JSON arguments -> the function's keyword arguments; may raise
 ``pydantic.ValidationError``."""
+
+QuickCheck = Callable[[dict[str, Any]], bool]
+"""True only for arguments the schema accepts (False: ask jsonschema)."""
 
 _MAX_LISTED = 10
 _TOO_DEEP = "the arguments are nested too deeply to validate"
@@ -72,6 +80,65 @@ def arguments_validator(schema: JsonSchema) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema)
+
+
+_SCALARS: dict[Any, frozenset[type]] = {
+    "string": frozenset({str}),
+    "integer": frozenset({int}),  # 1.0 is an integer to JSON Schema: jsonschema decides
+    "number": frozenset({int, float}),
+    "boolean": frozenset({bool}),
+    "null": frozenset({type(None)}),
+}
+_ANNOTATIONS = frozenset({"description", "title", "default", "examples"})
+_OBJECT_KEYS = _ANNOTATIONS | {"type", "properties", "required", "additionalProperties"}
+
+
+def quick_check(schema: JsonSchema) -> QuickCheck | None:
+    """A check for a schema of scalar-typed properties (``{"type":
+    "string"}``...; annotations allowed, no other keyword), else None.
+
+    It accepts arguments whose required properties are all there, whose
+    values have exactly their property's JSON type (a bool is not an
+    integer) and which name no other property when the schema allows none.
+    Whatever it does not accept may still be valid (``1.0`` for an integer):
+    jsonschema decides, and words the errors.
+    """
+    properties = schema.get("properties", {})
+    required = schema.get("required", [])
+    closed = schema.get("additionalProperties", True) is False
+    if (
+        schema.get("type") != "object"
+        or not schema.keys() <= _OBJECT_KEYS
+        or schema.get("additionalProperties", True) not in (True, False)
+        or not isinstance(properties, dict)
+        or not isinstance(required, list)
+        or not all(isinstance(name, str) for name in required)
+    ):
+        return None
+    allowed: dict[str, frozenset[type]] = {}
+    for name, prop in properties.items():
+        if not isinstance(prop, dict) or not prop.keys() <= _ANNOTATIONS | {"type"}:
+            return None
+        kind = prop.get("type")
+        types = _SCALARS.get(kind) if isinstance(kind, str) else None
+        if types is None:
+            return None
+        allowed[name] = types
+    needed = frozenset(required)
+
+    def check(data: dict[str, Any]) -> bool:
+        if not needed <= data.keys():
+            return False
+        for name, value in data.items():
+            types = allowed.get(name)
+            if types is None:
+                if closed:
+                    return False
+            elif value.__class__ not in types:
+                return False
+        return True
+
+    return check
 
 
 def check_arguments(data: dict[str, Any], validator: Draft202012Validator, tool_name: str) -> None:

@@ -24,10 +24,12 @@ from .._context import RunContext
 from .._errors import ToolDefinitionError, ToolDefinitionWarning
 from ._arguments import (
     Converter,
+    QuickCheck,
     arguments_validator,
     check_arguments,
     convert_arguments,
     load_arguments,
+    quick_check,
 )
 from ._json_schema import JsonSchema, check_schema, root_first
 from ._pydantic_schema import arguments_model, model_schema
@@ -81,8 +83,12 @@ class FunctionSchema:
     context: tuple[str, ...]
     null_defaults: JsonSchema | None
     is_async: bool
-    # Built on the first validation: defining a tool does not load jsonschema.
+    # Built on first use: defining a tool does not load jsonschema.
     _validator: Draft202012Validator | None = field(default=None, init=False, repr=False)
+    _quick: QuickCheck | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._quick = quick_check(self.parameters)
 
     @classmethod
     def from_function(
@@ -205,9 +211,10 @@ class FunctionSchema:
                 schema, or not convertible; the function must not be called.
         """
         arguments = load_arguments(arguments_json, self.name)
-        if self._validator is None:
-            self._validator = arguments_validator(self.parameters)
-        check_arguments(arguments, self._validator, self.name)
+        if self._quick is None or not self._quick(arguments):
+            if self._validator is None:
+                self._validator = arguments_validator(self.parameters)
+            check_arguments(arguments, self._validator, self.name)
         if self.null_defaults is not None:
             arguments = drop_default_nulls(arguments, self.null_defaults)
         if self.convert is None:
