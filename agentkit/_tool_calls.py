@@ -76,7 +76,7 @@ class _Started:
 class TurnToolCalls:
     """Schedules the calls of one turn in the run's task group; `settle`
     waits for them. (One task group per run, not per turn: entering one
-    costs about as much as streaming ten chunks.)"""
+    costs about as much as streaming a few chunks.)"""
 
     def __init__(
         self,

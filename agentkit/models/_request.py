@@ -97,9 +97,8 @@ class ChatRequest:
         strip = self._quirks.fields_to_strip()
         if strip:
             self.body["messages"] = without_fields(self._messages, strip)
-        connect = self.timeouts.connect
-        timeout = {"connect": connect, "read": read_timeout, "write": connect}
-        timeout["pool"] = self.timeouts.pool
+        connect, pool = self.timeouts.connect, self.timeouts.pool
+        timeout = {"connect": connect, "read": read_timeout, "write": connect, "pool": pool}
         # httpcore reports the request's first step on a connection through
         # the "trace" hook; it then unhooks itself, so later steps cost nothing.
         extensions = {"timeout": timeout, "trace": self._got_connection}
