@@ -36,12 +36,11 @@ class TurnDecoder:
 
     Attributes:
         accumulator: The accumulator (message, pending calls, chunk count).
-        fed: `feed` was called.
         done: ``[DONE]`` arrived.
         error: The payload error that stopped decoding, or None.
     """
 
-    __slots__ = ("_sse", "accumulator", "done", "ended", "error", "fed")
+    __slots__ = ("_sse", "accumulator", "done", "ended", "error")
 
     def __init__(self) -> None:
         self._sse = SSEDecoder()
@@ -49,7 +48,6 @@ class TurnDecoder:
         self.done = False
         self.ended = False
         self.error: StreamError | None = None
-        self.fed = False
 
     @property
     def stopped(self) -> bool:
@@ -72,7 +70,6 @@ class TurnDecoder:
         """Decode a piece of the body; return the events it completed."""
         if self.done or self.error is not None:
             return []
-        self.fed = True
         return self._apply(self._sse.blocks(data))
 
     def end(self) -> list[Event]:

@@ -91,6 +91,7 @@ class StreamedTurn:
         self._timeouts = timeouts
         self._retry_policy = retry_policy
         self._decoder = TurnDecoder()
+        self._sent = False  # a request went out (the decoder may hold its bytes)
         self._events: AsyncIterator[Event] | None = None
         self._response: httpx.Response | None = None
         self._closed = False
@@ -282,8 +283,9 @@ class StreamedTurn:
             await self._raise_for_status(response)
         byte_stream = _body(response)
         decoder = self._decoder
-        if decoder.fed:  # a retried body starts from nothing
+        if self._sent:  # a retried body starts from nothing
             decoder = self._decoder = TurnDecoder()
+        self._sent = True
         async for raw in byte_stream:
             events = decoder.feed(raw)
             if decoder.stopped or decoder.accumulator.chunk_count:
