@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import resource
 import statistics
 import subprocess
@@ -42,6 +41,7 @@ import time
 from typing import Any
 
 from _hand_loop import HandAccumulator, read_by_bytes
+from _server_process import server_process
 
 VARIANTS = ("agentkit", "raw")
 ANSWER_WORDS = 40
@@ -279,12 +279,7 @@ def main() -> None:
     if args.child:
         child_main(args)
         return
-    context = multiprocessing.get_context("spawn")
-    port_queue, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve, args=(port_queue, stop))
-    server.start()
-    try:
-        base_url = port_queue.get(timeout=30)
+    with server_process(_serve) as base_url:
         limit = args.max_connections or "default"
         print(
             f"backend={args.backend} rounds={args.rounds} batches={args.batches} "
@@ -296,9 +291,6 @@ def main() -> None:
                 order = VARIANTS if number % 2 == 0 else VARIANTS[::-1]
                 rounds.append({v: run_child(v, base_url, runs, args) for v in order})
             report(runs, rounds)
-    finally:
-        stop.set()
-        server.join(timeout=10)
 
 
 if __name__ == "__main__":

@@ -23,13 +23,13 @@ Run: ``python benchmarks/instructions.py [--runs 100] [--at-once]
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import re
 import shutil
 import subprocess
 import sys
 from typing import Any
 
+from _server_process import server_process
 from concurrency import TOOL_NAME, _check, _serve, lookup, raw_run
 
 WARM_UP_RUNS = 20
@@ -121,12 +121,7 @@ def main() -> None:
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt-get install valgrind)")
-    context = multiprocessing.get_context("spawn")
-    port_queue, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve, args=(port_queue, stop))
-    server.start()
-    try:
-        base_url = port_queue.get(timeout=30)
+    with server_process(_serve) as base_url:
         how = "started at once" if args.at_once else "one after the other"
         print(f"backend={args.backend}: {args.runs} runs {how}, {TOOL_NAME} tool, callgrind")
         per_run = {}
@@ -136,9 +131,6 @@ def main() -> None:
             per_run[variant] = (measured - baseline) / args.runs
             print(f"  {variant:>8}: {per_run[variant] / 1e6:6.2f} M instructions per run")
         print(f"  agentkit/raw: {per_run['agentkit'] / per_run['raw']:.3f}x")
-    finally:
-        stop.set()
-        server.join(timeout=10)
 
 
 if __name__ == "__main__":

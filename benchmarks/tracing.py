@@ -23,12 +23,12 @@ Run: ``python benchmarks/tracing.py [--rounds N] [--backend asyncio|trio]``.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import statistics
 import time
 from typing import Any
 
 import anyio
+from _server_process import server_process
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -111,12 +111,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--backend", default="asyncio", choices=["asyncio", "trio"])
     args = parser.parse_args()
-    context = multiprocessing.get_context("spawn")
-    port_queue, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve, args=(port_queue, stop))
-    server.start()
-    try:
-        base_url = port_queue.get(timeout=30)
+    with server_process(_serve) as base_url:
         samples = anyio.run(_measure, base_url, args.rounds, backend=args.backend)
         print(
             f"backend={args.backend} rounds={args.rounds} (client CPU µs per model turn, "
@@ -129,9 +124,6 @@ def main() -> None:
                 f"{name:>13}: {median:8.1f} µs   +{median - off:7.1f} µs per turn   "
                 f"ratio {median / off:.2f}x"
             )
-    finally:
-        stop.set()
-        server.join(timeout=10)
 
 
 if __name__ == "__main__":

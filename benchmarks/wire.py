@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import statistics
 import time
 from typing import Any
@@ -37,6 +36,7 @@ from typing import Any
 import anyio
 import httpx
 from _hand_loop import HandAccumulator, read_by_bytes
+from _server_process import server_process
 
 from agentkit import OpenAIChatModel, _chunks
 from agentkit.testing import ScriptedResponse, ScriptedServer, sse_bytes
@@ -186,12 +186,7 @@ def main() -> None:
         _chunks.fast_loads = _chunks.scan_loads
     json_parser = "stdlib" if _chunks.fast_loads is _chunks.scan_loads else "orjson"
     streams = {"text": text_stream(), "tools": tool_stream()}
-    context = multiprocessing.get_context("spawn")
-    port_queue, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve, args=(streams, port_queue, stop))
-    server.start()
-    try:
-        base_url = port_queue.get(timeout=30)
+    with server_process(_serve, streams) as base_url:
         print(
             f"backend={args.backend} repeat={args.repeat} json={json_parser} "
             "(client CPU ms per 1,000 chunks, median)"
@@ -214,9 +209,6 @@ def main() -> None:
                 f"{ratios[0]:.2f}-{ratios[-1]:.2f}), bytes/lines "
                 f"{medians['bytes'] / medians['lines']:.2f}x"
             )
-    finally:
-        stop.set()
-        server.join(timeout=10)
 
 
 if __name__ == "__main__":
