@@ -38,12 +38,16 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from _hand_loop import HandAccumulator, read_by_bytes
 from _server_process import server_process
 
 VARIANTS = ("agentkit", "raw")
+OneRun = Callable[[int], Awaitable[None]]
+"""One conversation, numbered (a client's ``one(index)``)."""
 ANSWER_WORDS = 40
 CALL_FRAGMENTS = 4
 TOOL_NAME = "lookup"
@@ -136,7 +140,7 @@ def _check(text: str, turns: int, tool_calls: int) -> None:
         raise RuntimeError(f"unexpected run: {turns} turns, {tool_calls} calls, {text[:30]!r}")
 
 
-async def _measure_many(runs: int, batches: int, one: Any) -> dict[str, Any]:
+async def _measure_many(runs: int, batches: int, one: OneRun) -> dict[str, Any]:
     import anyio
 
     errors: list[str] = []
@@ -167,9 +171,9 @@ async def _measure_many(runs: int, batches: int, one: Any) -> dict[str, Any]:
     }
 
 
-async def child_agentkit(
-    base_url: str, runs: int, batches: int, max_connections: int | None
-) -> dict[str, Any]:
+@asynccontextmanager
+async def agentkit_client(base_url: str, max_connections: int | None) -> AsyncIterator[OneRun]:
+    """``one(index)``: a conversation through ``Agent.run``."""
     from agentkit import Agent, OpenAIChatModel, tool
 
     options = {} if max_connections is None else {"max_connections": max_connections}
@@ -180,12 +184,12 @@ async def child_agentkit(
             result = await agent.run(f"question {index}")
             _check(result.text, result.turns, len(result.tool_calls))
 
-        return await _measure_many(runs, batches, one)
+        yield one
 
 
-async def child_raw(
-    base_url: str, runs: int, batches: int, max_connections: int | None
-) -> dict[str, Any]:
+@asynccontextmanager
+async def raw_client(base_url: str, max_connections: int | None) -> AsyncIterator[OneRun]:
+    """``one(index)``: a conversation through the hand-written loop."""
     import httpx  # and nothing of agentkit: its memory is not the baseline's
 
     limits = httpx.Limits(
@@ -198,20 +202,24 @@ async def child_raw(
     async with httpx.AsyncClient(verify=False, limits=limits, timeout=timeout) as client:
 
         async def one(index: int) -> None:
-            text = await raw_run(client, url, headers, f"question {index}")
-            _check(text, 2, 2)
+            _check(await raw_run(client, url, headers, f"question {index}"), 2, 2)
 
-        return await _measure_many(runs, batches, one)
+        yield one
+
+
+CLIENTS = {"agentkit": agentkit_client, "raw": raw_client}
+"""Each variant's client, by name: an async context giving ``one(index)``."""
+
+
+async def _child(args: argparse.Namespace) -> dict[str, Any]:
+    async with CLIENTS[args.child](args.base_url, args.max_connections) as one:
+        return await _measure_many(args.n, args.batches, one)
 
 
 def child_main(args: argparse.Namespace) -> None:
     import anyio
 
-    runner = child_agentkit if args.child == "agentkit" else child_raw
-    figures = anyio.run(
-        runner, args.base_url, args.n, args.batches, args.max_connections, backend=args.backend
-    )
-    print(json.dumps(figures))
+    print(json.dumps(anyio.run(_child, args, backend=args.backend)))
 
 
 # ------------------------------------------------------------ orchestration

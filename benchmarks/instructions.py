@@ -27,10 +27,9 @@ import re
 import shutil
 import subprocess
 import sys
-from typing import Any
 
 from _server_process import server_process
-from concurrency import TOOL_NAME, _check, _serve, lookup, raw_run
+from concurrency import CLIENTS, TOOL_NAME, OneRun, _serve
 
 WARM_UP_RUNS = 20
 VARIANTS = ("agentkit", "raw")
@@ -39,7 +38,7 @@ VARIANTS = ("agentkit", "raw")
 # ------------------------------------------------------------ the clients
 
 
-async def _runs(one: Any, runs: int, at_once: bool) -> None:
+async def _runs(one: OneRun, runs: int, at_once: bool) -> None:
     import anyio
 
     for index in range(WARM_UP_RUNS):
@@ -53,32 +52,9 @@ async def _runs(one: Any, runs: int, at_once: bool) -> None:
             task_group.start_soon(one, index)
 
 
-async def child_agentkit(base_url: str, runs: int, at_once: bool, _limit: int) -> None:
-    from agentkit import Agent, OpenAIChatModel, tool
-
-    async with OpenAIChatModel("bench", base_url=base_url, api_key="bench") as model:
-        agent = Agent(model, tools=[tool(lookup)])
-
-        async def one(index: int) -> None:
-            result = await agent.run(f"question {index}")
-            _check(result.text, result.turns, len(result.tool_calls))
-
-        await _runs(one, runs, at_once)
-
-
-async def child_raw(base_url: str, runs: int, at_once: bool, limit: int) -> None:
-    import httpx  # and nothing of agentkit, as in concurrency.py
-
-    limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
-    timeout = httpx.Timeout(connect=10.0, read=120.0, write=10.0, pool=None)
-    url = f"{base_url}/chat/completions"
-    headers = {"Accept": "text/event-stream", "Authorization": "Bearer bench"}
-    async with httpx.AsyncClient(verify=False, limits=limits, timeout=timeout) as client:
-
-        async def one(index: int) -> None:
-            _check(await raw_run(client, url, headers, f"question {index}"), 2, 2)
-
-        await _runs(one, runs, at_once)
+async def _child(args: argparse.Namespace) -> None:
+    async with CLIENTS[args.child](args.base_url, args.max_connections) as one:
+        await _runs(one, args.n, args.at_once)
 
 
 # ------------------------------------------------------------ orchestration
@@ -86,12 +62,13 @@ async def child_raw(base_url: str, runs: int, at_once: bool, limit: int) -> None
 
 def count(variant: str, runs: int, base_url: str, args: argparse.Namespace) -> int:
     """Instructions of one client process doing ``runs`` measured runs."""
-    from agentkit.models.openai import DEFAULT_MAX_CONNECTIONS  # the raw loop's limits too
+    from agentkit.models.openai import DEFAULT_MAX_CONNECTIONS
 
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     command += [sys.executable, __file__, "--child", variant, "--base-url", base_url]
     command += ["--n", str(runs), "--backend", args.backend]
-    command += ["--max-connections", str(DEFAULT_MAX_CONNECTIONS)]
+    if variant == "raw":  # the limits agentkit's model uses, as in concurrency.py
+        command += ["--max-connections", str(DEFAULT_MAX_CONNECTIONS)]
     if args.at_once:
         command.append("--at-once")
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
@@ -114,10 +91,7 @@ def main() -> None:
     if args.child:
         import anyio
 
-        client = child_agentkit if args.child == "agentkit" else child_raw
-        anyio.run(
-            client, args.base_url, args.n, args.at_once, args.max_connections, backend=args.backend
-        )
+        anyio.run(_child, args, backend=args.backend)
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt-get install valgrind)")
